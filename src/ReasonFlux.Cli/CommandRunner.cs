@@ -1,0 +1,30 @@
+namespace ReasonFlux.Cli;
+
+/// <summary>
+/// Runs a command body and turns exceptions into one clear line on stderr plus an exit code, so a bad input
+/// file ends with "file:line: what is wrong" rather than a stack trace.
+/// </summary>
+public static class CommandRunner
+{
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (Exception e) when (IsBadInput(e))
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+            if (Environment.GetEnvironmentVariable("REASONFLUX_DEBUG") == "1") Console.Error.WriteLine(e);
+            return ExitCodes.Failure;
+        }
+    }
+
+    private static bool IsBadInput(Exception e) =>
+        e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or FormatException;
+}

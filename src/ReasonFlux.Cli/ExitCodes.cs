@@ -1,0 +1,18 @@
+namespace ReasonFlux.Cli;
+
+/// <summary>
+/// Process exit codes. Schedulers key on these: <see cref="Interrupted"/> means "a checkpoint was saved,
+/// requeue me"; <see cref="BadInput"/> means "fix the command or its files, retrying will not help".
+/// </summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    /// <summary>An unexpected failure inside the program (a bug, a device error).</summary>
+    public const int Failure = 1;
+    /// <summary>Bad arguments, a malformed recipe or input file, a missing file: the message says which.</summary>
+    public const int BadInput = 2;
+    /// <summary>Stopped by SIGTERM/SIGINT after writing a checkpoint; resume with --resume auto (EX_TEMPFAIL).</summary>
+    public const int Interrupted = 75;
+    /// <summary>A second signal arrived before the checkpoint finished; nothing new was saved.</summary>
+    public const int Aborted = 130;
+}

@@ -1,0 +1,12 @@
+using System.CommandLine;
+using ReasonFlux.Cli.Commands;
+
+var root = new RootCommand("ReasonFlux.Rl: GRPO with trajectory-aware process rewards (ReasonFlux-PRM).");
+// Each verb lives in its own file under Commands/ and exposes Create().
+foreach (var command in new Command[]
+{
+})
+{
+    root.Subcommands.Add(command);
+}
+return root.Parse(args).Invoke();

@@ -1,0 +1,90 @@
+using static ReasonFlux.Torch.Interop.NativeMethods;
+
+namespace ReasonFlux.Torch;
+
+public static unsafe partial class torch
+{
+    public static partial class nn
+    {
+        /// <summary>Functional ops; the fused ones are one native call each and match Hugging Face Qwen2's eager math.</summary>
+        public static class functional
+        {
+            public static Tensor linear(Tensor input, Tensor weight, Tensor? bias = null)
+            {
+                nint r;
+                var status = rf_linear(input.H, weight.H, bias is null ? 0 : bias.H.DangerousGetHandle(), &r);
+                GC.KeepAlive(bias);
+                return Tensor.Result(status, r);
+            }
+
+            public static Tensor embedding(Tensor ids, Tensor weight)
+            {
+                nint r;
+                return Tensor.Result(rf_embedding(weight.H, ids.H, &r), r);
+            }
+
+            public static Tensor silu(Tensor x) => x.silu();
+            public static Tensor relu(Tensor x) => x.relu();
+            public static Tensor softmax(Tensor x, long dim) => x.softmax(dim);
+            public static Tensor log_softmax(Tensor x, long dim) => x.log_softmax(dim);
+
+            /// <summary>Qwen2RMSNorm: x / rms(x) in fp32, cast back, times weight.</summary>
+            public static Tensor rms_norm(Tensor x, Tensor weight, double eps)
+            {
+                nint r;
+                return Tensor.Result(rf_rms_norm(x.H, weight.H, eps, &r), r);
+            }
+
+            /// <summary>silu(gate) * up in one call.</summary>
+            public static Tensor swiglu(Tensor gate, Tensor up)
+            {
+                nint r;
+                return Tensor.Result(rf_swiglu(gate.H, up.H, &r), r);
+            }
+
+            /// <summary>Rotary cos/sin tables [B, T, headDim] for explicit positions [B, T].</summary>
+            public static (Tensor cos, Tensor sin) rotary_cos_sin(Tensor positions, long headDim, double theta, ScalarType dtype)
+            {
+                nint c, s;
+                Interop.NativeStatus.Check(rf_rope_cos_sin(positions.H, headDim, theta, (int)dtype, &c, &s));
+                return (new Tensor(c), new Tensor(s));
+            }
+
+            /// <summary>x [B, H, T, D] rotated by cos/sin [B, T, D] (HF's rotate_half convention).</summary>
+            public static Tensor apply_rotary(Tensor x, Tensor cos, Tensor sin)
+            {
+                nint r;
+                return Tensor.Result(rf_rope_apply(x.H, cos.H, sin.H, &r), r);
+            }
+
+            /// <summary>
+            /// Grouped-query attention. q [B, Hq, T, D], k/v [B, Hkv, S, D]. Query i sits at key position
+            /// <paramref name="queryOffset"/> + i (KV-cache decoding); <paramref name="keyValid"/> [B, S] masks padding.
+            /// SDPA on libtorch 2.x, explicit math on 1.13.
+            /// </summary>
+            public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor? keyValid = null, long queryOffset = 0, bool causal = true)
+            {
+                nint r;
+                var status = rf_attention(q.H, k.H, v.H, keyValid is null ? 0 : keyValid.H.DangerousGetHandle(), queryOffset, causal ? 1 : 0, &r);
+                GC.KeepAlive(keyValid);
+                return Tensor.Result(status, r);
+            }
+
+            /// <summary>log p(ids | logits) in fp32 at every position: gather minus logsumexp.</summary>
+            public static Tensor token_logprobs(Tensor logits, Tensor ids)
+            {
+                nint r;
+                return Tensor.Result(rf_token_logprobs(logits.H, ids.H, &r), r);
+            }
+
+            public enum Reduction { None = 0, Mean = 1, Sum = 2 }
+
+            /// <summary>Cross-entropy over logits [N, V] and targets [N]; targets equal to ignoreIndex do not count.</summary>
+            public static Tensor cross_entropy(Tensor logits, Tensor target, long ignoreIndex = -100, Reduction reduction = Reduction.Mean)
+            {
+                nint r;
+                return Tensor.Result(rf_cross_entropy(logits.H, target.H, ignoreIndex, (int)reduction, &r), r);
+            }
+        }
+    }
+}
