@@ -8,11 +8,16 @@
 using rf::T;
 using rf::wrap;
 
+namespace {
+// HF upcasts half/bf16 to fp32 for norms, rotary tables and softmax; fp64 stays fp64 (gradient checks).
+at::ScalarType compute_type(at::ScalarType t) { return t == at::kDouble ? at::kDouble : at::kFloat; }
+}  // namespace
+
 // Qwen2RMSNorm: normalise in fp32, cast back, then scale.
 RF_EXPORT int32_t rf_rms_norm(rf_tensor* x, rf_tensor* weight, double eps, rf_tensor** out) {
   RF_TRY
   auto& input = T(x);
-  auto h = input.to(at::kFloat);
+  auto h = input.to(compute_type(input.scalar_type()));
   auto variance = h.pow(2).mean({-1}, /*keepdim=*/true);
   h = h * at::rsqrt(variance + eps);
   *out = wrap(T(weight) * h.to(input.scalar_type()));
@@ -26,12 +31,13 @@ RF_EXPORT int32_t rf_swiglu(rf_tensor* gate, rf_tensor* up, rf_tensor** out) { R
 RF_EXPORT int32_t rf_rope_cos_sin(rf_tensor* positions, int64_t head_dim, double theta, int32_t dtype, rf_tensor** cos_out, rf_tensor** sin_out) {
   RF_TRY
   auto& pos = T(positions);
-  auto fopts = at::TensorOptions().dtype(at::kFloat).device(pos.device());
-  auto exponents = at::arange(0, head_dim, 2, at::TensorOptions().dtype(at::kLong).device(pos.device())).to(at::kFloat) / static_cast<double>(head_dim);
-  auto inv_freq = at::pow(at::scalar_tensor(theta, fopts), exponents).reciprocal();  // [D/2]
-  auto freqs = pos.to(at::kFloat).unsqueeze(-1) * inv_freq;                           // [B, T, D/2]
-  auto emb = at::cat({freqs, freqs}, -1);
   auto target = static_cast<at::ScalarType>(dtype);
+  auto ct = compute_type(target);
+  auto fopts = at::TensorOptions().dtype(ct).device(pos.device());
+  auto exponents = at::arange(0, head_dim, 2, at::TensorOptions().dtype(at::kLong).device(pos.device())).to(ct) / static_cast<double>(head_dim);
+  auto inv_freq = at::pow(at::scalar_tensor(theta, fopts), exponents).reciprocal();  // [D/2]
+  auto freqs = pos.to(ct).unsqueeze(-1) * inv_freq;                                    // [B, T, D/2]
+  auto emb = at::cat({freqs, freqs}, -1);
   *cos_out = wrap(emb.cos().to(target));
   *sin_out = wrap(emb.sin().to(target));
   RF_CATCH
@@ -109,7 +115,7 @@ RF_EXPORT int32_t rf_attention(rf_tensor* q, rf_tensor* k, rf_tensor* v, rf_tens
   auto qg = Q.reshape({B, Hkv, G * T_, D});
   auto scores = at::matmul(qg, K.transpose(-2, -1)).mul(scale).view({B, Hkv, G, T_, S});
   auto mask5 = mask.view({mask.size(0), 1, 1, T_, S});
-  auto probs = scores.to(at::kFloat).masked_fill(mask5.logical_not(), -std::numeric_limits<float>::infinity()).softmax(-1).to(Q.scalar_type());
+  auto probs = scores.to(compute_type(Q.scalar_type())).masked_fill(mask5.logical_not(), -std::numeric_limits<float>::infinity()).softmax(-1).to(Q.scalar_type());
   auto o = at::matmul(probs.view({B, Hkv, G * T_, S}), V);
   *out = wrap(o.view({B, Hq, T_, D}));
 #endif
@@ -119,7 +125,7 @@ RF_EXPORT int32_t rf_attention(rf_tensor* q, rf_tensor* k, rf_tensor* v, rf_tens
 // log p(ids | logits) per position, in fp32: gather minus logsumexp, never materialising log_softmax.
 RF_EXPORT int32_t rf_token_logprobs(rf_tensor* logits, rf_tensor* ids, rf_tensor** out) {
   RF_TRY
-  auto l = T(logits).to(at::kFloat);
+  auto l = T(logits).to(compute_type(T(logits).scalar_type()));
   auto picked = l.gather(-1, T(ids).unsqueeze(-1)).squeeze(-1);
   *out = wrap(picked - l.logsumexp({-1}, false));
   RF_CATCH
