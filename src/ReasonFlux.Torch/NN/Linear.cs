@@ -17,6 +17,17 @@ public static partial class torch
                 if (hasBias) bias = RegisterParameter("bias", Uniform([outFeatures], bound, dtype, device, generator));
             }
 
+            /// <summary>Takes ownership of existing weight [out, in] and bias [out] tensors (checkpoint loading, custom init).</summary>
+            public Linear(Tensor weight, Tensor? bias)
+            {
+                var shape = weight.shape;
+                if (shape.Length != 2) throw new ArgumentException($"Linear weight must be 2-d [out, in], got [{string.Join(", ", shape)}]");
+                OutFeatures = shape[0];
+                InFeatures = shape[1];
+                this.weight = RegisterParameter("weight", weight);
+                if (bias is not null) this.bias = RegisterParameter("bias", bias);
+            }
+
             public long InFeatures { get; }
             public long OutFeatures { get; }
             public Tensor weight { get; }
@@ -40,6 +51,9 @@ public static partial class torch
                 weight = RegisterParameter("weight", randn([numEmbeddings, dim], ScalarType.Float32, device, generator).to(dtype).MoveToOuterDisposeScope());
             }
 
+            /// <summary>Takes ownership of an existing [num, dim] weight.</summary>
+            public Embedding(Tensor weight) => this.weight = RegisterParameter("weight", weight);
+
             public Tensor weight { get; }
 
             public Tensor forward(Tensor ids) => functional.embedding(ids, weight);
@@ -52,6 +66,13 @@ public static partial class torch
             {
                 Eps = eps;
                 weight = RegisterParameter("weight", ones([dim], dtype, device));
+            }
+
+            /// <summary>Takes ownership of an existing [dim] weight.</summary>
+            public RMSNorm(Tensor weight, double eps)
+            {
+                Eps = eps;
+                this.weight = RegisterParameter("weight", weight);
             }
 
             public double Eps { get; }

@@ -1,0 +1,43 @@
+using ReasonFlux.Models.Qwen2;
+using ReasonFlux.Models.Weights;
+using ReasonFlux.Torch;
+using static ReasonFlux.Torch.torch;
+
+namespace ReasonFlux.Models.Heads;
+
+/// <summary>The Qwen2 policy: decoder plus lm_head; with tie_word_embeddings the head is the embedding matrix itself (one tensor, never a copy).</summary>
+public sealed class Qwen2ForCausalLM : nn.Module, IQwen2Backbone
+{
+    private readonly LmHead _head;
+
+    public Qwen2ForCausalLM(Qwen2Config config, IParameterSource p)
+    {
+        Model = RegisterModule("model", new Qwen2Model(config, p));
+        _head = RegisterModule("lm_head", config.TieWordEmbeddings
+            ? new LmHead(Model.EmbedTokens.weight)
+            : new LmHead(p.Get("lm_head.weight", [config.VocabSize, config.HiddenSize], ParameterKind.Matrix), owned: true));
+    }
+
+    public Qwen2Model Model { get; }
+    public Qwen2Config Config => Model.Config;
+
+    /// <summary>The lm_head matrix [V, H] (the embedding matrix when tied).</summary>
+    public Tensor LmHeadWeight => _head.Weight;
+
+    /// <summary>Logits [B, T, V] in the model dtype.</summary>
+    public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null) =>
+        Logits(Model.forward(inputIds, attentionMask, positionIds, cache));
+
+    /// <summary>Projects hidden states to logits (callers may project only the positions they need).</summary>
+    public Tensor Logits(Tensor hidden) => nn.functional.linear(hidden, _head.Weight);
+
+    private sealed class LmHead : nn.Module
+    {
+        public LmHead(Tensor weight, bool owned = false)
+        {
+            Weight = owned ? RegisterParameter("weight", weight) : RegisterSharedParameter("weight", weight);
+        }
+
+        public Tensor Weight { get; }
+    }
+}

@@ -1,0 +1,58 @@
+using ReasonFlux.Models.Weights;
+using ReasonFlux.Torch;
+using static ReasonFlux.Torch.torch;
+using F = ReasonFlux.Torch.torch.nn.functional;
+
+namespace ReasonFlux.Models.Qwen2;
+
+/// <summary>The Qwen2 decoder (embeddings, layers, final norm): hidden states for every head.</summary>
+public sealed class Qwen2Model : nn.Module
+{
+    private readonly nn.ModuleList<Qwen2DecoderLayer> _layers;
+    private readonly nn.RMSNorm _norm;
+
+    public Qwen2Model(Qwen2Config config, IParameterSource p, string prefix = "model.")
+    {
+        Config = config;
+        DType = p.DType;
+        Device = p.Device;
+        EmbedTokens = RegisterModule("embed_tokens", Layers.Embedding(p, prefix + "embed_tokens", config.VocabSize, config.HiddenSize));
+        _layers = RegisterModule("layers", new nn.ModuleList<Qwen2DecoderLayer>(
+            Enumerable.Range(0, config.NumHiddenLayers).Select(i => new Qwen2DecoderLayer(config, i, p, $"{prefix}layers.{i}."))));
+        _norm = RegisterModule("norm", Layers.Norm(p, prefix + "norm", config.HiddenSize, config.RmsNormEps));
+    }
+
+    public Qwen2Config Config { get; }
+    public ScalarType DType { get; }
+    public Device Device { get; }
+    public nn.Embedding EmbedTokens { get; }
+
+    /// <summary>
+    /// Hidden states [B, T, H] after the final norm.
+    /// </summary>
+    /// <param name="inputIds">[B, T] token ids</param>
+    /// <param name="attentionMask">[B, S] 1 for real tokens, 0 for padding, covering the cached positions and these T (S = cached + T); null when nothing is padded</param>
+    /// <param name="positionIds">[B, T]; by default each row counts its own real tokens (HF's cumsum(mask) - 1), so left padding does not shift positions</param>
+    /// <param name="cache">KV cache to read and extend, or null for a plain forward</param>
+    public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
+    {
+        long b = inputIds.size(0), t = inputIds.size(1);
+        long cached = cache?.Length ?? 0;
+        Tensor? keyValid = attentionMask?.to(ScalarType.Bool);
+        if (keyValid is not null && keyValid.size(1) != cached + t)
+            throw new ArgumentException($"attention mask covers {keyValid.size(1)} positions, expected cached {cached} + new {t}");
+        positionIds ??= DefaultPositions(attentionMask, b, t, cached);
+        var rotary = F.rotary_cos_sin(positionIds, Config.HeadDim, Config.RopeTheta, DType);
+        var h = EmbedTokens.forward(inputIds);
+        for (int i = 0; i < _layers.Count; i++) h = _layers[i].forward(h, rotary, keyValid, cache);
+        cache?.Advance(t);
+        return _norm.forward(h);
+    }
+
+    private Tensor DefaultPositions(Tensor? mask, long b, long t, long cached)
+    {
+        if (mask is null) return arange(cached, cached + t, 1, ScalarType.Int64, Device).unsqueeze(0).expand(b, t);
+        var counted = mask.to(ScalarType.Int64).cumsum(1).sub(1).clamp_min(0);
+        return counted.narrow(1, cached, t);
+    }
+}
