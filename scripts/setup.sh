@@ -8,8 +8,10 @@ packages=(
   libopenblas0-pthread  # without it libtorch falls back to reference BLAS (~30x slower GEMM)
   libgloo-dev           # c10d Gloo headers for the distributed primitives
   cmake g++ make        # builds the native shim from dotnet build
-  nodejs npm            # reference tokenizer and chat-template renderer for test data
 )
+# Node.js and npm (the reference tokenizer and chat-template renderer that make test data): any install will do,
+# so only ask Debian for them when the commands are missing.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,6 +5,10 @@ var root = new RootCommand("ReasonFlux.Rl: GRPO with trajectory-aware process re
 // Each verb lives in its own file under Commands/ and exposes Create().
 foreach (var command in new Command[]
 {
+    TrainCommand.Create(),
+    TokenizeCommand.Create(),
+    GradeCommand.Create(),
+    PlotCommand.Create(),
 })
 {
     root.Subcommands.Add(command);

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ReasonFlux.Tokenizers;
+
+// Encoding throughput on one core over MATH500 problems + solutions, next to HF tokenizers (Rust) via node.
+// Usage: dotnet run -c Release --project benchmarks/TokenizerBench [-- --tokenizer DIR --corpus FILE.jsonl --passes N]
+string repo = FindRepoRoot();
+string tokenizerDir = Arg("--tokenizer") ?? Path.Combine(repo, "tests/data/tokenizers/qwen");
+string corpusPath = Arg("--corpus") ?? Path.Combine(repo, "../shared/benchmarks/math500.jsonl");
+int passes = int.Parse(Arg("--passes") ?? "5", CultureInfo.InvariantCulture);
+string resultsDir = Path.Combine(repo, "benchmarks/TokenizerBench/results");
+
+if (!File.Exists(Path.Combine(tokenizerDir, "tokenizer.json")))
+{
+    Console.Error.WriteLine($"{tokenizerDir}/tokenizer.json missing: run tests/data/tokenizers/setup.sh first");
+    return 2;
+}
+if (!File.Exists(corpusPath))
+{
+    Console.Error.WriteLine($"{corpusPath}: corpus not found (pass --corpus FILE.jsonl with problem/solution fields)");
+    return 2;
+}
+
+var texts = new List<string>();
+foreach (var line in File.ReadLines(corpusPath))
+{
+    if (string.IsNullOrWhiteSpace(line)) continue;
+    var obj = JsonNode.Parse(line)!.AsObject();
+    foreach (var key in new[] { "problem", "solution" })
+        if (obj[key] is JsonValue v && v.TryGetValue<string>(out var s)) texts.Add(s);
+}
+long bytes = texts.Sum(t => (long)Encoding.UTF8.GetByteCount(t));
+double mb = bytes / 1e6;
+Console.WriteLine($"corpus: {texts.Count} texts, {mb:F3} MB UTF-8 ({corpusPath})");
+
+// One thread does all the encoding; pin the process to one core where the OS allows it.
+if (OperatingSystem.IsLinux()) Process.GetCurrentProcess().ProcessorAffinity = 1;
+
+var sw = Stopwatch.StartNew();
+var tokenizer = BpeTokenizer.FromDirectory(tokenizerDir);
+double loadSeconds = sw.Elapsed.TotalSeconds;
+
+// A warm-up pass compiles the code. Each round then clears the piece cache and times a cold pass (what novel
+// rollout text sees) and a warm pass (cache hits); the best round is reported, since other processes share the machine.
+foreach (var t in texts) tokenizer.Encode(t);
+var coldSeconds = new List<double>();
+var warmSeconds = new List<double>();
+List<int[]> firstIds = [];
+for (int p = 0; p < passes; p++)
+{
+    tokenizer.ClearCache();
+    sw.Restart();
+    var ids = new List<int[]>(texts.Count);
+    foreach (var t in texts) ids.Add(tokenizer.Encode(t));
+    coldSeconds.Add(sw.Elapsed.TotalSeconds);
+    sw.Restart();
+    foreach (var t in texts) tokenizer.Encode(t);
+    warmSeconds.Add(sw.Elapsed.TotalSeconds);
+    if (p == 0) firstIds = ids;
+}
+long tokens = firstIds.Sum(x => (long)x.Length);
+uint checksum = 0x811c9dc5;
+foreach (var ids in firstIds) foreach (int id in ids) { checksum ^= (uint)id; checksum *= 0x01000193; }
+
+sw.Restart();
+foreach (var ids in firstIds) tokenizer.Decode(ids);
+double decodeSeconds = sw.Elapsed.TotalSeconds;
+
+double coldMbps = mb / coldSeconds.Min();
+double warmMbps = mb / warmSeconds.Min();
+Console.WriteLine($"C#: load {loadSeconds:F2} s, cold {coldMbps:F2} MB/s, warm {warmMbps:F2} MB/s, decode {mb / decodeSeconds:F1} MB/s, {tokens} tokens");
+
+JsonObject? hf = RunHfBench(repo, Path.Combine(tokenizerDir, "tokenizer.json"), texts, passes);
+double hfCold = 0, hfWarm = 0, hfSeq = 0;
+var result = new JsonObject
+{
+    ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+    ["machine"] = $"{Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}",
+    ["corpus"] = Path.GetFileName(corpusPath) + " problems+solutions",
+    ["texts"] = texts.Count,
+    ["bytes"] = bytes,
+    ["tokens"] = tokens,
+    ["csharp"] = new JsonObject
+    {
+        ["load_seconds"] = Math.Round(loadSeconds, 3),
+        ["cold_best_mb_per_s"] = Math.Round(coldMbps, 3),
+        ["warm_best_mb_per_s"] = Math.Round(warmMbps, 3),
+        ["decode_mb_per_s"] = Math.Round(mb / decodeSeconds, 3),
+        ["cold_pass_seconds"] = new JsonArray(coldSeconds.Select(s => (JsonNode)Math.Round(s, 4)).ToArray()),
+        ["warm_pass_seconds"] = new JsonArray(warmSeconds.Select(s => (JsonNode)Math.Round(s, 4)).ToArray()),
+        ["checksum"] = checksum,
+    },
+};
+if (hf is not null)
+{
+    hfCold = mb / hf["batch_cold_best_seconds"]!.GetValue<double>();
+    hfWarm = mb / hf["batch_warm_best_seconds"]!.GetValue<double>();
+    hfSeq = mb / hf["sequential_await_seconds"]!.GetValue<double>();
+    bool same = hf["checksum"]!.GetValue<uint>() == checksum && hf["tokens"]!.GetValue<long>() == tokens;
+    result["hf_tokenizers_node"] = new JsonObject
+    {
+        ["cold_best_mb_per_s"] = Math.Round(hfCold, 3),
+        ["warm_best_mb_per_s"] = Math.Round(hfWarm, 3),
+        ["sequential_await_mb_per_s"] = Math.Round(hfSeq, 3),
+        ["ids_identical_to_csharp"] = same,
+        ["raw"] = hf,
+    };
+    result["ratio_csharp_over_hf_cold"] = Math.Round(coldMbps / hfCold, 3);
+    result["ratio_csharp_over_hf_warm"] = Math.Round(warmMbps / hfWarm, 3);
+    Console.WriteLine($"HF: cold {hfCold:F2} MB/s, warm {hfWarm:F2} MB/s, ids identical: {same}");
+}
+
+Directory.CreateDirectory(resultsDir);
+File.WriteAllText(Path.Combine(resultsDir, "tokenizer-bench.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+var md = new StringBuilder();
+md.AppendLine("# Tokenizer encode throughput (one core)");
+md.AppendLine();
+md.AppendLine($"Best of {passes} rounds; each round clears the cache (C#: ClearCache, HF: a fresh Tokenizer) and times a cold then a warm pass. Both pinned to core 0.");
+md.AppendLine();
+md.AppendLine($"Corpus: {result["corpus"]}, {texts.Count} texts, {mb:F3} MB, {tokens} tokens. Machine: {result["machine"]}. {result["date_utc"]}.");
+md.AppendLine();
+md.AppendLine("| implementation | cold (empty piece cache) MB/s | warm MB/s |");
+md.AppendLine("|---|---:|---:|");
+md.AppendLine($"| ReasonFlux.Tokenizers (C#) | {coldMbps:F2} | {warmMbps:F2} |");
+if (hf is not null)
+{
+    var h = result["hf_tokenizers_node"]!;
+    md.AppendLine($"| HF tokenizers (Rust, node encodeBatch, RAYON_NUM_THREADS=1) | {hfCold:F2} | {hfWarm:F2} |");
+    md.AppendLine($"| ratio C# / HF | {result["ratio_csharp_over_hf_cold"]} | {result["ratio_csharp_over_hf_warm"]} |");
+    md.AppendLine();
+    md.AppendLine($"Ids identical to HF on the whole corpus: {h["ids_identical_to_csharp"]}. HF per-call `await encode` loop: {hfSeq:F2} MB/s.");
+    md.AppendLine("The HF numbers include the node binding's cost of building an Encoding object (ids, tokens, offsets) per text; the Rust core alone is faster.");
+}
+else md.AppendLine("\nHF comparison skipped (node or tests/data/tokenizers/node_modules missing).");
+md.AppendLine();
+md.AppendLine($"C# load of tokenizer.json: {loadSeconds:F2} s; decode: {mb / decodeSeconds:F1} MB/s. Load average at the end: {LoadAverage()} (wall-clock timings on a shared machine are noisy).");
+File.WriteAllText(Path.Combine(resultsDir, "tokenizer-bench.md"), md.ToString());
+Console.WriteLine($"wrote {resultsDir}/tokenizer-bench.json and .md");
+return 0;
+
+string? Arg(string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+static string LoadAverage() =>
+    File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+static string FindRepoRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "tests/data/tokenizers/make-golden.mjs"))) return dir.FullName;
+    throw new DirectoryNotFoundException("repository root not found above " + AppContext.BaseDirectory);
+}
+
+static JsonObject? RunHfBench(string repo, string tokenizerJson, List<string> texts, int passes)
+{
+    string script = Path.Combine(repo, "benchmarks/TokenizerBench/hf-encode-bench.mjs");
+    if (!Directory.Exists(Path.Combine(repo, "tests/data/tokenizers/node_modules/@anush008"))) return null;
+    string corpusJson = Path.Combine(Path.GetTempPath(), $"tokenizer-bench-{Environment.ProcessId}.json");
+    File.WriteAllText(corpusJson, JsonSerializer.Serialize(texts));
+    try
+    {
+        var psi = new ProcessStartInfo("taskset", ["-c", "0", "node", script, tokenizerJson, corpusJson, passes.ToString(CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["RAYON_NUM_THREADS"] = "1";
+        psi.Environment["TOKENIZERS_PARALLELISM"] = "false";
+        using var process = Process.Start(psi)!;
+        string stdout = process.StandardOutput.ReadToEnd();
+        string stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            Console.Error.WriteLine($"HF bench failed ({process.ExitCode}): {stderr}");
+            return null;
+        }
+        return JsonNode.Parse(stdout.Trim().Split('\n')[^1])!.AsObject();
+    }
+    catch (System.ComponentModel.Win32Exception e)
+    {
+        Console.Error.WriteLine($"HF bench skipped: {e.Message}");
+        return null;
+    }
+    finally
+    {
+        File.Delete(corpusJson);
+    }
+}

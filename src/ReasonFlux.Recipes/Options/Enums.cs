@@ -1,0 +1,67 @@
+using ReasonFlux.Recipes.Schema;
+
+namespace ReasonFlux.Recipes.Options;
+
+/// <summary>The kinds of stage a recipe can run (the <c>kind:</c> key).</summary>
+public enum StageKind { Sft, Prm, Select, Grpo, Eval }
+
+/// <summary>Parameter dtype for training and inference.</summary>
+public enum ModelDType
+{
+    [EnumValue("bfloat16")] BFloat16,
+    [EnumValue("float16")] Float16,
+    [EnumValue("float32")] Float32,
+}
+
+/// <summary>Learning-rate schedule after warmup.</summary>
+public enum LrSchedule { Constant, Linear, Cosine }
+
+/// <summary>How progress is shown: a live bar on a terminal, plain log lines otherwise (auto), or forced.</summary>
+public enum ProgressMode { Auto, Bar, Plain }
+
+/// <summary>Minimum level written to the console and run.log.</summary>
+public enum LogLevel { Debug, Information, Warning }
+
+/// <summary>How the ReasonFlux-PRM score of a response is computed (reasonflux-prm.md §5.4, §9).</summary>
+public enum PrmMode
+{
+    /// <summary>Split on the step separator, mean of step scores at each separator + alpha · final score.</summary>
+    Paper,
+    /// <summary>The released GRPO code: whole response as one step, P(class 1) at the last valid token, no alpha term.</summary>
+    ReleasedCode,
+}
+
+/// <summary>How the per-token loss matrix is reduced to a scalar (grpo-reference.md §2.5).</summary>
+public enum LossAggregation
+{
+    /// <summary>Masked mean over all response tokens of the mini-batch (verl token-mean).</summary>
+    Token,
+    /// <summary>Per-sequence token mean, then mean over sequences (original GRPO, verl seq-mean-token-mean).</summary>
+    Sequence,
+    /// <summary>Sum over tokens divided by the active-token count of the whole accumulated batch (TRL dapo).</summary>
+    Dapo,
+}
+
+/// <summary>KL estimator against the reference policy (grpo-reference.md §2.6).</summary>
+public enum KlEstimator { K1, K2, K3 }
+
+/// <summary>Outcome (rule) reward grader.</summary>
+public enum OutcomeGrader
+{
+    /// <summary>The released code's rule: last \boxed{} in the final 100 characters, exact string match, 1/0.</summary>
+    StrictBoxed,
+    /// <summary>Normalised mathematical equivalence (grading-and-benchmarks.md §4).</summary>
+    MathEquivalence,
+}
+
+/// <summary>PRM training loss on the step and trajectory targets.</summary>
+public enum PrmLoss { Mse, Bce }
+
+/// <summary>PRM output head.</summary>
+public enum PrmHead
+{
+    /// <summary>2-class token head read at each step separator (ReasonFlux-PRM-7B).</summary>
+    TwoClass,
+    /// <summary>Sigmoid scalar on the last hidden state (ReasonFlux-PRM-1.5B).</summary>
+    Scalar,
+}

@@ -1,0 +1,66 @@
+using ReasonFlux.Recipes.Schema;
+
+namespace ReasonFlux.Recipes.Options;
+
+/// <summary>Benchmark evaluation with pass@1 over n samples and optional PRM Best-of-N.</summary>
+public sealed record EvalOptions : StageOptions
+{
+    public override StageKind Kind => StageKind.Eval;
+
+    [Doc("Model to evaluate.")]
+    public ModelOptions Model { get; init; } = new();
+
+    [Doc("Benchmark name (math500, aime24, aime25, amc23, gpqa-diamond) or a .jsonl file with problem and answer fields.")]
+    public string Benchmark { get; init; } = "math500";
+
+    [Doc("Evaluate on the first this many problems only; null: all.")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public int? Limit { get; init; }
+
+    [Doc("Samples per problem (accuracy is the mean over them; the paper averages 16 runs).")]
+    [ValueRange(1, 1024)]
+    public int N { get; init; } = 1;
+
+    [Doc("Best-of-N: sample this many and keep the one the PRM scores highest; 1: off.")]
+    [ValueRange(1, 1024)]
+    public int BestOfN { get; init; } = 1;
+
+    public SamplingOptions Sampling { get; init; } = new();
+
+    [Doc("PRM for best_of_n > 1.")]
+    public PrmScorerOptions Prm { get; init; } = new();
+
+    [Doc("Answer grader.")]
+    public OutcomeGrader Grader { get; init; } = OutcomeGrader.MathEquivalence;
+
+    [Doc("Seed for sampling.")]
+    public long Seed { get; init; } = 42;
+
+    public LoggingOptions Logging { get; init; } = new();
+
+    public override void Validate(OptionsValidation v)
+    {
+        BenchmarkNames.Validate(Benchmark, "benchmark", v);
+        v.Require(BestOfN == 1 || !string.IsNullOrEmpty(Prm.Path), "prm.path", $"best_of_n is {BestOfN}: Best-of-N needs a PRM, set prm.path");
+        v.Require(BestOfN == 1 || Sampling.Temperature > 0, "sampling.temperature", "best_of_n > 1 with temperature 0 samples the same response N times");
+        v.Require(N == 1 || Sampling.Temperature > 0, "sampling.temperature", "n > 1 with temperature 0 samples the same response n times");
+    }
+}
+
+/// <summary>The benchmark names a recipe may use; anything ending in .jsonl is a file path instead.</summary>
+public static class BenchmarkNames
+{
+    /// <summary>Known names, matching the files in shared/benchmarks (gpqa-diamond is fetched by the user).</summary>
+    public static readonly IReadOnlyList<string> Known = ["math500", "aime24", "aime25", "amc23", "gpqa-diamond"];
+
+    /// <summary>True when the value names a file rather than a built-in benchmark.</summary>
+    public static bool IsFile(string benchmark) => benchmark.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
+
+    internal static void Validate(string benchmark, string key, OptionsValidation v)
+    {
+        if (IsFile(benchmark) || Known.Contains(benchmark)) return;
+        var suggestion = KeySuggester.Suggest(benchmark, Known);
+        v.Error(key, $"unknown benchmark \"{benchmark}\"" + (suggestion is null ? "" : $"; did you mean \"{suggestion}\"?")
+            + $" (known: {string.Join(", ", Known)}, or a path ending in .jsonl)");
+    }
+}

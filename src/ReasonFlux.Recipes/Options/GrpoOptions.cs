@@ -1,0 +1,202 @@
+using ReasonFlux.Recipes.Schema;
+
+namespace ReasonFlux.Recipes.Options;
+
+/// <summary>Prompts a GRPO stage trains on.</summary>
+public sealed record GrpoDataOptions
+{
+    [Doc("Prompt set (.jsonl) with a problem and a reference answer per line.")]
+    [Required, Path(PathKind.File)]
+    public string Train { get; init; } = "";
+
+    [Doc("Field holding the problem text.")]
+    public string PromptKey { get; init; } = "problem";
+
+    [Doc("Field holding the reference answer for the outcome reward.")]
+    public string AnswerKey { get; init; } = "answer";
+
+    [Doc("Prompts longer than this many tokens (after the chat template) are an error, not silently cut.")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public int MaxPromptTokens { get; init; } = 512;
+
+    [Doc("Shuffle prompts each epoch (seeded by training.seed).")]
+    public bool Shuffle { get; init; } = true;
+}
+
+/// <summary>How completions are sampled during GRPO.</summary>
+public sealed record GrpoRolloutOptions
+{
+    [Doc("Completions per prompt (G).")]
+    [ValueRange(2, 1024)]
+    public int GroupSize { get; init; } = 8;
+
+    [Doc("Prompts per training step.")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public int PromptsPerStep { get; init; } = 32;
+
+    [Doc("Tokens generated per completion at most.")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public int MaxNewTokens { get; init; } = 1024;
+
+    [Doc("Sampling temperature (> 0: a group of greedy samples has no variance).")]
+    [ValueRange(0, 10, MinExclusive = true)]
+    public double Temperature { get; init; } = 1.0;
+
+    [Doc("Nucleus sampling mass; 1: off.")]
+    [ValueRange(0, 1, MinExclusive = true)]
+    public double TopP { get; init; } = 1.0;
+
+    [Doc("Keep only the top-k tokens; 0: off.")]
+    [ValueRange(0, double.PositiveInfinity)]
+    public int TopK { get; init; }
+}
+
+/// <summary>Reward = outcome_weight · r_outcome + process_weight · r_PRM (reasonflux-prm.md §5.1–5.2).</summary>
+public sealed record GrpoRewardOptions : IValidatedOptions
+{
+    [Doc("Weight of the rule (outcome) reward; the released code uses 0.25.")]
+    [ValueRange(0, 100)]
+    public double OutcomeWeight { get; init; } = 1.0;
+
+    [Doc("Weight of the PRM (process) reward; the released code uses 0.75. > 0 needs prm.path.")]
+    [ValueRange(0, 100)]
+    public double ProcessWeight { get; init; }
+
+    [Doc("Outcome grader.")]
+    public OutcomeGrader Outcome { get; init; } = OutcomeGrader.StrictBoxed;
+
+    [Doc("The frozen PRM scoring completions.")]
+    public PrmScorerOptions Prm { get; init; } = new();
+
+    public void Validate(OptionsValidation v)
+    {
+        v.Require(OutcomeWeight + ProcessWeight > 0, "outcome_weight", "outcome_weight and process_weight are both 0: there is no reward");
+        v.Require(ProcessWeight == 0 || !string.IsNullOrEmpty(Prm.Path), "prm.path", $"process_weight is {ProcessWeight} but no PRM is set: set prm.path or process_weight: 0");
+    }
+}
+
+/// <summary>GRPO objective: advantages, clipping, KL, aggregation (grpo-reference.md §2).</summary>
+public sealed record GrpoAlgorithmOptions : IValidatedOptions
+{
+    [Doc("Coefficient of the KL penalty to the reference policy in the loss; 0: no reference model.")]
+    [ValueRange(0, 10)]
+    public double BetaKl { get; init; } = 0.001;
+
+    [Doc("KL estimator (k3 = low_var_kl, clamped to [-10, 10]).")]
+    public KlEstimator KlEstimator { get; init; } = KlEstimator.K3;
+
+    [Doc("Lower clip: ratio ≥ 1 - clip_epsilon_low.")]
+    [ValueRange(0, 1, MinExclusive = true, MaxExclusive = true)]
+    public double ClipEpsilonLow { get; init; } = 0.2;
+
+    [Doc("Upper clip: ratio ≤ 1 + clip_epsilon_high (DAPO clip-higher: 0.28).")]
+    [ValueRange(0, 10, MinExclusive = true)]
+    public double ClipEpsilonHigh { get; init; } = 0.2;
+
+    [Doc("Dual-clip bound for negative advantages (verl clip_ratio_c); 0: off, else > 1.")]
+    [ValueRange(0, 100)]
+    public double DualClip { get; init; } = 3.0;
+
+    [Doc("token: masked token mean per mini-batch; sequence: per-sequence mean then mean; dapo: token sum / global active tokens.")]
+    public LossAggregation LossAggregation { get; init; } = LossAggregation.Token;
+
+    [Doc("Divide group-centred rewards by the group std (false: Dr.GRPO).")]
+    public bool StdNormalize { get; init; } = true;
+
+    [Doc("Added to the group std before dividing.")]
+    [ValueRange(0, 1)]
+    public double AdvantageEpsilon { get; init; } = 1e-6;
+
+    [Doc("Entropy bonus coefficient.")]
+    [ValueRange(0, 1)]
+    public double EntropyCoef { get; init; }
+
+    public void Validate(OptionsValidation v) =>
+        v.Require(DualClip == 0 || DualClip > 1, "dual_clip", $"must be 0 (off) or > 1, got {DualClip}");
+}
+
+/// <summary>Batching and length of a GRPO stage.</summary>
+public sealed record GrpoTrainingOptions
+{
+    [Doc("Training steps (one rollout batch each).")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public long Steps { get; init; } = 100;
+
+    [Doc("Sequences per forward/backward pass.")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public int MicroBatchSize { get; init; } = 1;
+
+    [Doc("Micro-batches per optimizer update; null: all sequences of the step in one update (the paper's setup).")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public int? GradAccumulation { get; init; }
+
+    [Doc("Passes of optimizer updates over each rollout batch.")]
+    [ValueRange(1, 16)]
+    public int PpoEpochs { get; init; } = 1;
+
+    [Doc("Seed for prompt order and sampling.")]
+    public long Seed { get; init; } = 42;
+}
+
+/// <summary>Evaluation during GRPO training.</summary>
+public sealed record GrpoEvalOptions
+{
+    [Doc("Evaluate every this many steps; 0: never.")]
+    [ValueRange(0, double.PositiveInfinity)]
+    public int Every { get; init; }
+
+    [Doc("Benchmark name (math500, aime24, aime25, amc23, gpqa-diamond) or a .jsonl file.")]
+    public string Benchmark { get; init; } = "math500";
+
+    [Doc("Evaluate on the first this many problems only; null: all.")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public int? Limit { get; init; }
+
+    [Doc("Samples per problem.")]
+    [ValueRange(1, 1024)]
+    public int N { get; init; } = 1;
+
+    public SamplingOptions Sampling { get; init; } = new();
+}
+
+/// <summary>GRPO with outcome and (optionally) ReasonFlux-PRM process rewards.</summary>
+public sealed record GrpoOptions : StageOptions
+{
+    public override StageKind Kind => StageKind.Grpo;
+
+    [Doc("Policy to train; the reference policy for the KL term is a frozen copy of it.")]
+    public ModelOptions Model { get; init; } = new();
+    public GrpoDataOptions Data { get; init; } = new();
+    public GrpoRolloutOptions Rollout { get; init; } = new();
+    public GrpoRewardOptions Reward { get; init; } = new();
+    public GrpoAlgorithmOptions Algorithm { get; init; } = new();
+    public OptimizerOptions Optimizer { get; init; } = new() { Lr = 1e-6 };
+    public GrpoTrainingOptions Training { get; init; } = new();
+    public CheckpointOptions Checkpoint { get; init; } = new();
+    public LoggingOptions Logging { get; init; } = new();
+    public GrpoEvalOptions Eval { get; init; } = new();
+
+    /// <summary>Completions generated per step: prompts_per_step × group_size.</summary>
+    public long SequencesPerStep => (long)Rollout.PromptsPerStep * Rollout.GroupSize;
+
+    /// <summary>Micro-batches per optimizer update (grad_accumulation, or everything in one update when null).</summary>
+    public long EffectiveGradAccumulation =>
+        Training.GradAccumulation ?? Math.Max(1, SequencesPerStep / Training.MicroBatchSize);
+
+    /// <summary>Sequences per optimizer update.</summary>
+    public long GlobalBatch => Training.MicroBatchSize * EffectiveGradAccumulation;
+
+    /// <summary>Optimizer updates per training step (all PPO epochs).</summary>
+    public long UpdatesPerStep => SequencesPerStep / GlobalBatch * Training.PpoEpochs;
+
+    public override void Validate(OptionsValidation v)
+    {
+        if (Training.GradAccumulation is null)
+            v.Require(SequencesPerStep % Training.MicroBatchSize == 0, "training.micro_batch_size",
+                $"must divide the {SequencesPerStep} sequences per step (rollout.prompts_per_step {Rollout.PromptsPerStep} × rollout.group_size {Rollout.GroupSize})");
+        else
+            v.Require(SequencesPerStep % GlobalBatch == 0, "training.grad_accumulation",
+                $"micro_batch_size {Training.MicroBatchSize} × grad_accumulation {Training.GradAccumulation} = {GlobalBatch} must divide the {SequencesPerStep} sequences per step (prompts_per_step {Rollout.PromptsPerStep} × group_size {Rollout.GroupSize})");
+        if (Eval.Every > 0) BenchmarkNames.Validate(Eval.Benchmark, "eval.benchmark", v);
+    }
+}

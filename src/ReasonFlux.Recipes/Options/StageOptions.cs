@@ -1,0 +1,185 @@
+using ReasonFlux.Recipes.Schema;
+
+namespace ReasonFlux.Recipes.Options;
+
+/// <summary>
+/// One stage of a recipe. The concrete record (<see cref="SftOptions"/>, <see cref="PrmTrainOptions"/>,
+/// <see cref="SelectOptions"/>, <see cref="GrpoOptions"/>, <see cref="EvalOptions"/>) is chosen by the
+/// <c>kind:</c> key; a stage runner receives it already validated.
+/// </summary>
+public abstract record StageOptions : IValidatedOptions
+{
+    /// <summary>Which stage this is (the <c>kind:</c> key).</summary>
+    [NotAKey]
+    public abstract StageKind Kind { get; }
+
+    [Doc("Stage name: its folder under the run folder and NAME in ${stages.NAME.output}. Default: the kind.")]
+    public string Name { get; init; } = "";
+
+    public virtual void Validate(OptionsValidation validation) { }
+
+    /// <summary>The options record type for a stage kind.</summary>
+    public static Type TypeOf(StageKind kind) => kind switch
+    {
+        StageKind.Sft => typeof(SftOptions),
+        StageKind.Prm => typeof(PrmTrainOptions),
+        StageKind.Select => typeof(SelectOptions),
+        StageKind.Grpo => typeof(GrpoOptions),
+        StageKind.Eval => typeof(EvalOptions),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>What the stage leaves in its output folder, for docs and --dry-run.</summary>
+    public static string OutputDescription(StageKind kind) => kind switch
+    {
+        StageKind.Sft or StageKind.Grpo => "the trained model folder (config.json, tokenizer files, model.safetensors)",
+        StageKind.Prm => "the trained PRM model folder",
+        StageKind.Select => "selected.jsonl: the top_k pool records, best first, each with prm_score and with prompt/completion fields (completion = <think>trajectory</think> + response) ready for an sft stage",
+        StageKind.Eval => "results.jsonl (one record per problem) and summary.json",
+        _ => "",
+    };
+}
+
+/// <summary>Data of a supervised fine-tuning stage.</summary>
+public sealed record SftDataOptions
+{
+    [Doc("Training set (.jsonl, one example per line).")]
+    [Required, Path(PathKind.File)]
+    public string Train { get; init; } = "";
+
+    [Doc("Field holding the prompt (user turn).")]
+    public string PromptKey { get; init; } = "prompt";
+
+    [Doc("Field holding the target completion (assistant turn).")]
+    public string CompletionKey { get; init; } = "completion";
+
+    [Doc("Truncate prompt + completion to this many tokens.")]
+    [ValueRange(8, double.PositiveInfinity)]
+    public int MaxSeqLen { get; init; } = 4096;
+
+    [Doc("Loss on completion tokens only (prompt tokens masked).")]
+    public bool CompletionOnlyLoss { get; init; } = true;
+
+    [Doc("Shuffle examples each epoch (seeded by training.seed).")]
+    public bool Shuffle { get; init; } = true;
+}
+
+/// <summary>Supervised fine-tuning of a policy.</summary>
+public sealed record SftOptions : StageOptions
+{
+    public override StageKind Kind => StageKind.Sft;
+
+    [Doc("Model to fine-tune.")]
+    public ModelOptions Model { get; init; } = new();
+    public SftDataOptions Data { get; init; } = new();
+    public OptimizerOptions Optimizer { get; init; } = new() { Lr = 1e-5, WarmupSteps = 0, Schedule = LrSchedule.Cosine };
+    public TrainingOptions Training { get; init; } = new();
+    public CheckpointOptions Checkpoint { get; init; } = new();
+    public LoggingOptions Logging { get; init; } = new();
+}
+
+/// <summary>Data of a PRM training stage.</summary>
+public sealed record PrmDataOptions
+{
+    [Doc("Training set (.jsonl): question, steps, per-step targets and a trajectory target per line.")]
+    [Required, Path(PathKind.File)]
+    public string Train { get; init; } = "";
+
+    [Doc("Field holding the question.")]
+    public string QuestionKey { get; init; } = "question";
+
+    [Doc("Field holding the list of reasoning steps (strings).")]
+    public string StepsKey { get; init; } = "steps";
+
+    [Doc("Field holding the per-step targets in [0, 1].")]
+    public string StepTargetsKey { get; init; } = "step_targets";
+
+    [Doc("Field holding the trajectory-level target in [0, 1].")]
+    public string FinalTargetKey { get; init; } = "final_target";
+
+    [Doc("Truncate inputs to this many tokens.")]
+    [ValueRange(8, double.PositiveInfinity)]
+    public int MaxSeqLen { get; init; } = 4096;
+
+    [Doc("Shuffle examples each epoch.")]
+    public bool Shuffle { get; init; } = true;
+}
+
+/// <summary>PRM objective (reasonflux-prm.md §3.3).</summary>
+public sealed record PrmLossOptions : IValidatedOptions
+{
+    [Doc("Weight of the step-level term (unknown in the paper; 1 is a neutral choice).")]
+    [ValueRange(0, 100)]
+    public double LambdaStep { get; init; } = 1.0;
+
+    [Doc("Weight of the trajectory-level term.")]
+    [ValueRange(0, 100)]
+    public double LambdaFinal { get; init; } = 1.0;
+
+    [Doc("mse (the paper) or bce on P(class 1).")]
+    public PrmLoss Loss { get; init; } = PrmLoss.Mse;
+
+    public void Validate(OptionsValidation v) =>
+        v.Require(LambdaStep + LambdaFinal > 0, "lambda_step", "lambda_step and lambda_final are both 0: nothing to train");
+}
+
+/// <summary>Training a process reward model.</summary>
+public sealed record PrmTrainOptions : StageOptions
+{
+    public override StageKind Kind => StageKind.Prm;
+
+    [Doc("Backbone to train (e.g. Qwen2.5-1.5B-Instruct or -7B-Instruct).")]
+    public ModelOptions Model { get; init; } = new();
+
+    [Doc("two-class: token head read at step separators (PRM-7B); scalar: sigmoid head (PRM-1.5B).")]
+    public PrmHead Head { get; init; } = PrmHead.TwoClass;
+
+    [Doc("Separator inserted after each step; its token carries the step label.")]
+    public string StepSeparator { get; init; } = "<extra_0>";
+
+    public PrmDataOptions Data { get; init; } = new();
+    public PrmLossOptions Loss { get; init; } = new();
+    public OptimizerOptions Optimizer { get; init; } = new() { Lr = 1e-5, Schedule = LrSchedule.Cosine };
+    public TrainingOptions Training { get; init; } = new();
+    public CheckpointOptions Checkpoint { get; init; } = new();
+    public LoggingOptions Logging { get; init; } = new();
+
+    public override void Validate(OptionsValidation v) =>
+        v.Require(StepSeparator.Length > 0, "step_separator", "must not be empty");
+}
+
+/// <summary>The pool a selection stage scores.</summary>
+public sealed record SelectDataOptions
+{
+    [Doc("Pool of (question, trajectory, response) records (.jsonl).")]
+    [Required, Path(PathKind.File)]
+    public string Pool { get; init; } = "";
+
+    [Doc("Field holding the question.")]
+    public string QuestionKey { get; init; } = "question";
+
+    [Doc("Field holding the thinking trajectory.")]
+    public string TrajectoryKey { get; init; } = "trajectory";
+
+    [Doc("Field holding the final response.")]
+    public string ResponseKey { get; init; } = "response";
+}
+
+/// <summary>Offline data selection: score a pool with a PRM and keep the best (reasonflux-prm.md §4).</summary>
+public sealed record SelectOptions : StageOptions
+{
+    public override StageKind Kind => StageKind.Select;
+
+    [Doc("The scoring PRM (path required).")]
+    public PrmScorerOptions Prm { get; init; } = new();
+    public SelectDataOptions Data { get; init; } = new();
+
+    [Doc("Records kept (the paper's main result: 1000).")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public int TopK { get; init; } = 1000;
+
+    public LoggingOptions Logging { get; init; } = new();
+
+    public override void Validate(OptionsValidation v) =>
+        v.Require(!string.IsNullOrEmpty(Prm.Path), "prm.path", "a select stage needs a PRM: set prm.path");
+}

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace ReasonFlux.Runs;
+
+/// <summary>
+/// Per-step metrics of one stage: one JSON object per call in <c>metrics.jsonl</c>
+/// (<c>{"step": N, "time": unix-seconds, "name": value, ...}</c>, flushed each line) and the same scalars in
+/// TensorBoard event files. Non-finite values are written as the strings "NaN", "Infinity", "-Infinity"
+/// rather than dropped. On resume, lines after the resumed step (logged after that checkpoint, before the
+/// crash) are removed so the file matches the training state.
+/// </summary>
+public sealed class MetricsLogger : IDisposable
+{
+    /// <summary>File name of the metrics log inside a stage folder.</summary>
+    public const string FileName = "metrics.jsonl";
+
+    private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly StreamWriter _writer;
+    private readonly TensorBoardWriter? _tensorBoard;
+    private readonly Func<DateTimeOffset> _clock;
+    private readonly object _lock = new();
+
+    private MetricsLogger(string path, TensorBoardWriter? tensorBoard, Func<DateTimeOffset> clock)
+    {
+        Path = path;
+        _tensorBoard = tensorBoard;
+        _clock = clock;
+        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+    }
+
+    /// <summary>The metrics.jsonl path.</summary>
+    public string Path { get; }
+
+    /// <summary>The TensorBoard event file, when enabled.</summary>
+    public string? TensorBoardFile => _tensorBoard?.FilePath;
+
+    /// <summary>
+    /// Opens the metrics of a stage folder. <paramref name="resumeStep"/>: the checkpoint step being resumed
+    /// (null for a fresh start); lines with a larger step are dropped and TensorBoard is told of the restart.
+    /// </summary>
+    public static MetricsLogger Open(string directory, long? resumeStep, bool tensorBoard, Func<DateTimeOffset>? clock = null)
+    {
+        clock ??= () => DateTimeOffset.UtcNow;
+        Directory.CreateDirectory(directory);
+        var path = System.IO.Path.Combine(directory, FileName);
+        if (resumeStep is { } resumed && File.Exists(path)) TruncateAfter(path, resumed);
+        var tb = tensorBoard ? TensorBoardWriter.Create(directory, clock) : null;
+        if (tb is not null && resumeStep is { } s) tb.AddSessionStart(s + 1);
+        return new MetricsLogger(path, tb, clock);
+    }
+
+    /// <summary>Writes one line with these metrics at <paramref name="step"/> (and a TensorBoard event).</summary>
+    public void Log(long step, IReadOnlyDictionary<string, double> metrics)
+    {
+        foreach (var name in metrics.Keys)
+            if (string.IsNullOrWhiteSpace(name) || name is "step" or "time" || name.Any(char.IsControl))
+                throw new ArgumentException($"invalid metric name \"{name}\" (empty, reserved, or with control characters)");
+        var now = _clock();
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, JsonOptions))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("step", step);
+            json.WriteNumber("time", Math.Round(now.ToUnixTimeMilliseconds() / 1000.0, 3));
+            foreach (var (name, value) in metrics)
+            {
+                if (double.IsFinite(value)) json.WriteNumber(name, value);
+                else json.WriteString(name, value.ToString(CultureInfo.InvariantCulture));
+            }
+            json.WriteEndObject();
+        }
+        lock (_lock)
+        {
+            _writer.Write(Encoding.UTF8.GetString(buffer.ToArray()));
+            _writer.Write('\n');
+            _writer.Flush();
+            _tensorBoard?.AddScalars(step, metrics, now);
+            _tensorBoard?.Flush();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _writer.Dispose();
+            _tensorBoard?.Dispose();
+        }
+    }
+
+    private static void TruncateAfter(string path, long step)
+    {
+        var kept = new List<string>();
+        foreach (var record in ReasonFlux.IO.JsonlReader.Read(path))
+        {
+            var s = MetricsFile.StepOf(record);
+            if (s <= step) kept.Add(record.Value.ToJsonString(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        }
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, kept.Count == 0 ? "" : string.Join('\n', kept) + "\n", new UTF8Encoding(false));
+        File.Move(tmp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,205 @@
+using ReasonFlux.Recipes;
+using ReasonFlux.Recipes.Loading;
+using ReasonFlux.Recipes.Options;
+using ReasonFlux.Recipes.Schema;
+using Serilog;
+
+namespace ReasonFlux.Runs;
+
+/// <summary>The result of running a recipe.</summary>
+public sealed record RunResult(StageOutcome Outcome, string RunDirectory, IReadOnlyList<string> CompletedStages)
+{
+    /// <summary>0 when every stage completed, 75 when stopped by a signal after saving.</summary>
+    public int ExitCode => Outcome == StageOutcome.Completed ? 0 : TrainingInterrupt.InterruptedExitCode;
+}
+
+/// <summary>Settings of <see cref="RecipeRunner.Run"/> that do not come from the recipe.</summary>
+public sealed record RunSettings
+{
+    /// <summary>Folder relative recipe paths resolve against for the file check; default: the working directory.</summary>
+    public string? BaseDirectory { get; init; }
+
+    /// <summary>Override terminal detection for the progress display (null: detect).</summary>
+    public bool? Interactive { get; init; }
+}
+
+/// <summary>A stage kind in the recipe has no registered runner.</summary>
+public sealed class StageRunnerMissingException(string message) : InvalidOperationException(message);
+
+/// <summary>
+/// Runs a recipe's stages in order inside its run folder, resuming as asked. Before any work it checks that
+/// every stage has a runner and every input path exists. Completed stages get a COMPLETE marker and are
+/// skipped by <c>--resume auto</c>; a stage that claims completion but left an empty output folder is an
+/// error (never "exit 0 with no training").
+/// </summary>
+public sealed class RecipeRunner(StageRunnerRegistry registry)
+{
+    public const string LockFileName = "run.lock";
+
+    public RunResult Run(Recipe recipe, ResumeRequest resume, TrainingInterrupt interrupt, RunSettings? settings = null)
+    {
+        settings ??= new RunSettings();
+        var runners = ResolveRunners(recipe);
+        RecipeFileCheck.EnsureExists(recipe, settings.BaseDirectory);
+
+        SavedCheckpoint? explicitCheckpoint = null;
+        int explicitStage = -1;
+        if (resume is ResumeRequest.FromPath from)
+        {
+            explicitCheckpoint = CheckpointStore.Load(from.CheckpointPath);
+            var stageName = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(from.CheckpointPath).TrimEnd('/', '\\')));
+            explicitStage = recipe.Stages.ToList().FindIndex(s => s.Name == stageName);
+            if (explicitStage < 0)
+                throw new InvalidDataException($"--resume {from.CheckpointPath}: it is a checkpoint of stage \"{stageName}\", which this recipe does not have (stages: {string.Join(", ", recipe.Stages.Select(s => s.Name))})");
+        }
+
+        bool resuming = resume is not ResumeRequest.Fresh;
+        var run = RunFolder.Open(recipe, resuming, out var changes);
+        using var runLock = AcquireLock(run);
+        using (var log = RunLogging.Create(run.LogPath, LogLevel.Information, quietConsole: false))
+        {
+            log.Information("run {RunDirectory} from {Recipe} ({Mode})", run.Path, recipe.SourcePath,
+                resume switch { ResumeRequest.Auto => "resume auto", ResumeRequest.FromPath p => "resume from " + p.CheckpointPath, _ => "new run" });
+            if (changes.Count > 0)
+                log.Warning("the recipe differs from the one this run started with:\n  {Changes}", string.Join("\n  ", changes));
+        }
+
+        var completed = new List<string>();
+        for (int i = 0; i < recipe.Stages.Count; i++)
+        {
+            var options = recipe.Stages[i];
+            var folder = run.Stage(options.Name);
+            SavedCheckpoint? resumeFrom = null;
+            if (explicitStage >= 0)
+            {
+                if (i < explicitStage)
+                {
+                    if (!folder.IsComplete)
+                        throw new InvalidDataException($"--resume {explicitCheckpoint!.Path}: stage \"{options.Name}\" before it has not completed; use --resume auto");
+                    completed.Add(options.Name);
+                    continue;
+                }
+                folder.ClearComplete();
+                if (i == explicitStage) resumeFrom = explicitCheckpoint;
+            }
+            else if (resume is ResumeRequest.Auto)
+            {
+                if (folder.IsComplete)
+                {
+                    completed.Add(options.Name);
+                    continue;
+                }
+                resumeFrom = CheckpointStore.FindLatestValid(folder.Path, reason => WarnLater(run, $"skipping checkpoint: {reason}"));
+            }
+
+            if (interrupt.IsRequested) return new RunResult(StageOutcome.Interrupted, run.Path, completed);
+            var outcome = RunStage(recipe, run, folder, options, runners[i], resumeFrom, resuming, interrupt, settings);
+            if (outcome == StageOutcome.Interrupted) return new RunResult(StageOutcome.Interrupted, run.Path, completed);
+            completed.Add(options.Name);
+        }
+        return new RunResult(StageOutcome.Completed, run.Path, completed);
+    }
+
+    /// <summary>The runner of every stage, or one error naming all stages that have none.</summary>
+    private List<IStageRunner> ResolveRunners(Recipe recipe)
+    {
+        var result = new List<IStageRunner>();
+        var missing = new List<string>();
+        foreach (var stage in recipe.Stages)
+        {
+            if (registry.TryGet(stage.Kind, out var runner)) result.Add(runner);
+            else missing.Add($"\"{stage.Name}\" (kind {SchemaNames.EnumName(stage.Kind)})");
+        }
+        if (missing.Count > 0)
+        {
+            var have = registry.Kinds.Count == 0 ? "none" : string.Join(", ", registry.Kinds.Select(k => SchemaNames.EnumName(k)));
+            throw new StageRunnerMissingException($"no runner is registered for stage {string.Join(", ", missing)}; this build of reasonflux has runners for: {have}");
+        }
+        return result;
+    }
+
+    private static StageOutcome RunStage(Recipe recipe, RunFolder run, StageFolder folder, StageOptions options, IStageRunner runner,
+        SavedCheckpoint? resumeFrom, bool resuming, TrainingInterrupt interrupt, RunSettings settings)
+    {
+        var (checkpoint, logging) = SectionsOf(options);
+        Directory.CreateDirectory(folder.Path);
+        if (resumeFrom is null && resuming) RemoveStaleState(folder);
+
+        bool bar = ProgressFactory.UsesBar(logging.Progress, settings.Interactive ?? ProgressFactory.IsInteractiveTerminal());
+        using var logger = RunLogging.Create(run.LogPath, logging.Level, quietConsole: bar);
+        var log = logger.ForContext("Stage", options.Name);
+        using var progress = bar ? new LiveProgress() : (ITrainingProgress)new LogProgress(log, logging.LogEvery);
+        using var metrics = MetricsLogger.Open(folder.Path, resumeFrom?.Step ?? (resuming ? 0 : null), logging.Tensorboard);
+        var store = CheckpointStore.Open(folder.Path, checkpoint?.KeepLast ?? 1);
+        var context = new StageContext(recipe, options, folder, store, resumeFrom, metrics, log, progress, interrupt,
+            logging.LogEvery, checkpoint?.SaveEvery ?? 0);
+
+        log.Information("stage {Stage} ({Kind}) {How}", options.Name, SchemaNames.EnumName(options.Kind),
+            resumeFrom is null ? "starting" : $"resuming from {resumeFrom.Path}");
+        StageOutcome outcome;
+        try
+        {
+            outcome = runner.Run(context);
+        }
+        catch (Exception e)
+        {
+            log.Error(e, "stage {Stage} failed", options.Name);
+            throw;
+        }
+        finally
+        {
+            progress.Finish();
+        }
+
+        if (outcome == StageOutcome.Interrupted)
+        {
+            log.Warning("stage {Stage} stopped by {Signal}; continue with: reasonflux train {Recipe} --resume auto",
+                options.Name, interrupt.Signal?.ToString() ?? "request", recipe.SourcePath);
+            return outcome;
+        }
+        if (!Directory.Exists(folder.OutputDirectory) || !Directory.EnumerateFileSystemEntries(folder.OutputDirectory).Any())
+            throw new InvalidOperationException($"stage \"{options.Name}\" reported completion but wrote nothing to {folder.OutputDirectory}");
+        var steps = CheckpointStore.ListSteps(folder.Path);
+        folder.MarkComplete(steps.Count > 0 ? steps[^1] : null);
+        log.Information("stage {Stage} complete: {Output}", options.Name, folder.OutputDirectory);
+        return outcome;
+    }
+
+    /// <summary>A stage restarting from scratch inside an existing run must not mix with an earlier attempt.</summary>
+    private static void RemoveStaleState(StageFolder folder)
+    {
+        foreach (var step in CheckpointStore.ListSteps(folder.Path))
+            Directory.Delete(Path.Combine(folder.Path, CheckpointStore.FolderName(step)), recursive: true);
+        File.Delete(Path.Combine(folder.Path, CheckpointStore.LatestFileName));
+        if (Directory.Exists(folder.OutputDirectory)) Directory.Delete(folder.OutputDirectory, recursive: true);
+    }
+
+    private static (CheckpointOptions? Checkpoint, LoggingOptions Logging) SectionsOf(StageOptions options) => options switch
+    {
+        GrpoOptions g => (g.Checkpoint, g.Logging),
+        SftOptions s => (s.Checkpoint, s.Logging),
+        PrmTrainOptions p => (p.Checkpoint, p.Logging),
+        SelectOptions s => (null, s.Logging),
+        EvalOptions e => (null, e.Logging),
+        _ => (null, new LoggingOptions()),
+    };
+
+    private static FileStream AcquireLock(RunFolder run)
+    {
+        var path = Path.Combine(run.Path, LockFileName);
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException)
+        {
+            throw new InvalidDataException($"{run.Path}: another reasonflux process is running this run (it holds {path})");
+        }
+    }
+
+    private static void WarnLater(RunFolder run, string message)
+    {
+        using var log = RunLogging.Create(run.LogPath, LogLevel.Information, quietConsole: false);
+        log.Warning("{Message}", message);
+    }
+}
