@@ -120,21 +120,7 @@ public static class PretrainedModel
     {
         System.IO.Directory.CreateDirectory(directory);
         var dtype = saveDtype ?? config.TorchDtype;
-        var sources = new List<TensorWriteSource>();
-        foreach (var (name, parameter) in model.named_parameters())
-        {
-            var p = parameter;
-            var fileType = (DType)(int)dtype;
-            sources.Add(TensorWriteSource.FromCallback(name, fileType, p.shape, stream =>
-            {
-                using var scope = NewDisposeScope();
-                using var _ = no_grad();
-                var cpu = p.detach().to(dtype, Device.CPU).contiguous();
-                var bytes = new byte[cpu.numel() * dtype.ElementSize()];
-                cpu.CopyBytesTo(bytes);
-                stream.Write(bytes);
-            }));
-        }
+        var sources = model.named_parameters().Select(p => TensorFiles.Source(p.Name, p.Parameter, dtype)).ToList();
         SafetensorsWriter.WriteCheckpoint(directory, sources, new SafetensorsWriteOptions { MaxShardSize = maxShardBytes });
         var json = config.ToJson(dtype);
         File.WriteAllText(Path.Combine(directory, "config.json"), json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");

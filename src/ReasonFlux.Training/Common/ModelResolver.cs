@@ -1,0 +1,45 @@
+using ReasonFlux.Models;
+using ReasonFlux.Models.Builtin;
+using ReasonFlux.Recipes.Options;
+using ReasonFlux.Torch;
+
+namespace ReasonFlux.Training.Common;
+
+/// <summary>Turns a recipe's model section into a loaded model on the training device.</summary>
+public static class ModelResolver
+{
+    /// <summary>CUDA device 0 when libtorch has CUDA, else the CPU. REASONFLUX_DEVICE ("cpu", "cuda:1") overrides.</summary>
+    public static Device TrainingDevice()
+    {
+        var env = Environment.GetEnvironmentVariable("REASONFLUX_DEVICE");
+        if (!string.IsNullOrWhiteSpace(env)) return Device.Parse(env);
+        return torch.cuda.is_available() ? Device.CUDA(0) : Device.CPU;
+    }
+
+    public static ScalarType ToScalarType(ModelDType d) => d switch
+    {
+        ModelDType.BFloat16 => ScalarType.BFloat16,
+        ModelDType.Float16 => ScalarType.Float16,
+        _ => ScalarType.Float32,
+    };
+
+    /// <summary>
+    /// The folder a model path names: a Hugging Face folder as is, or a built-in model written once into
+    /// <paramref name="workDirectory"/> (initialised from <paramref name="seed"/>, so a resumed run sees the same weights).
+    /// </summary>
+    public static string Materialize(string path, string workDirectory, long seed)
+    {
+        if (!BuiltinModels.IsBuiltin(path))
+        {
+            if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: model folder not found");
+            return path;
+        }
+        var dir = Path.Combine(workDirectory, "builtin-" + path[BuiltinModels.Prefix.Length..]);
+        if (!File.Exists(Path.Combine(dir, "config.json"))) BuiltinModels.Materialize(path, dir, seed);
+        return dir;
+    }
+
+    /// <summary>Loads a policy (causal LM with its tokenizer and chat template).</summary>
+    public static LanguageModel LoadPolicy(ModelOptions model, string workDirectory, long seed, Device? device = null) =>
+        LanguageModel.Load(Materialize(model.Path, workDirectory, seed), ToScalarType(model.Dtype), device ?? TrainingDevice(), model.ChatTemplate);
+}

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ReasonFlux.Models;
+using ReasonFlux.Models.Weights;
+using ReasonFlux.Torch;
+using static ReasonFlux.Torch.torch;
+
+namespace ReasonFlux.Training.Common;
+
+/// <summary>
+/// Everything a trainer needs to continue exactly where it stopped: the model (a Hugging Face folder under
+/// model/, loadable on its own), AdamW's moments and step counts, the RNG states, and the trainer's own state
+/// (step, data cursor, …) as JSON. Restoring all of it makes a resumed CPU run bit-identical to an uninterrupted one.
+/// </summary>
+public static class TrainerCheckpoint
+{
+    public const string ModelFolder = "model";
+    public const string OptimizerFile = "optimizer.safetensors";
+    public const string StateFile = "trainer_state.json";
+
+    /// <summary>Writes a checkpoint's contents into <paramref name="directory"/> (the checkpoint store renames it into place).</summary>
+    public static void Write(string directory, LanguageModel policy, optim.AdamW optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null)
+    {
+        // The model's own dtype, so the resumed weights are the same bits.
+        policy.Save(Path.Combine(directory, ModelFolder), policy.Model.Model.DType);
+        using var scope = NewDisposeScope();
+        var names = policy.Model.named_parameters().Select(p => p.Name).ToArray();
+        var tensors = new List<(string, Tensor)>();
+        var steps = new JsonObject();
+        for (int i = 0; i < names.Length; i++)
+        {
+            var (m, v, step) = optimizer.GetState(i);
+            tensors.Add(($"{names[i]}.exp_avg", m));
+            tensors.Add(($"{names[i]}.exp_avg_sq", v));
+            steps[names[i]] = step;
+        }
+        tensors.Add(("rng.default", get_rng_state()));
+        if (generators is not null)
+            foreach (var (name, g) in generators) tensors.Add(($"rng.{name}", g.get_state()));
+        TensorFiles.Write(Path.Combine(directory, OptimizerFile), tensors);
+        var state = (JsonObject)trainerState.DeepClone();
+        state["optimizer_steps"] = steps;
+        File.WriteAllText(Path.Combine(directory, StateFile), state.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Folder of the checkpoint's model, to load the policy from when resuming.</summary>
+    public static string ModelDirectory(string checkpoint) => Path.Combine(checkpoint, ModelFolder);
+
+    /// <summary>Restores optimizer state and RNG states; returns the trainer's JSON state.</summary>
+    public static JsonObject Restore(string directory, LanguageModel policy, optim.AdamW optimizer, IReadOnlyDictionary<string, Generator>? generators = null)
+    {
+        var statePath = Path.Combine(directory, StateFile);
+        if (!File.Exists(statePath)) throw new FileNotFoundException($"{statePath}: trainer state missing from the checkpoint", statePath);
+        JsonObject state;
+        try { state = JsonNode.Parse(File.ReadAllText(statePath))!.AsObject(); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException) { throw new InvalidDataException($"{statePath}: {e.Message}"); }
+        var steps = state["optimizer_steps"]?.AsObject() ?? throw new InvalidDataException($"{statePath}: \"optimizer_steps\" missing");
+        var tensors = TensorFiles.Read(Path.Combine(directory, OptimizerFile), policy.Model.Model.Device);
+        try
+        {
+            var names = policy.Model.named_parameters().Select(p => p.Name).ToArray();
+            for (int i = 0; i < names.Length; i++)
+            {
+                if (!tensors.TryGetValue($"{names[i]}.exp_avg", out var m) || !tensors.TryGetValue($"{names[i]}.exp_avg_sq", out var v))
+                    throw new InvalidDataException($"{Path.Combine(directory, OptimizerFile)}: no optimizer state for \"{names[i]}\"");
+                optimizer.SetState(i, m, v, (long)steps[names[i]]!);
+            }
+            set_rng_state(tensors["rng.default"]);
+            if (generators is not null)
+                foreach (var (name, g) in generators)
+                    if (tensors.TryGetValue($"rng.{name}", out var s)) g.set_state(s);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+        return state;
+    }
+}
