@@ -65,3 +65,10 @@ public enum PrmHead
     /// <summary>Sigmoid scalar on the last hidden state (ReasonFlux-PRM-1.5B).</summary>
     Scalar,
 }
+
+/// <summary>How PRM scores become GRPO advantages (see GrpoRewardOptions.ProcessAdvantage).</summary>
+public enum ProcessAdvantage
+{
+    Sequence,
+    Step,
+}

@@ -62,6 +62,9 @@ public sealed record GrpoRewardOptions : IValidatedOptions
     [ValueRange(0, 100)]
     public double ProcessWeight { get; init; }
 
+    [Doc("How PRM scores enter the advantage. sequence: the paper's Eq. 12, r = w_out·r_out + w_proc·r̂ per completion, then the group-normalised GRPO advantage. step: process-supervised GRPO (DeepSeekMath form) on the PRM's per-step scores, each token's advantage = w_out·A_outcome + w_proc·Σ of the group-normalised step scores of the steps ending at or after it.")]
+    public ProcessAdvantage ProcessAdvantage { get; init; } = ProcessAdvantage.Sequence;
+
     [Doc("Outcome grader.")]
     public OutcomeGrader Outcome { get; init; } = OutcomeGrader.StrictBoxed;
 
