@@ -112,6 +112,13 @@ public static partial class torch
             private static bool IsAliasCovered((string Name, Tensor Parameter) t, IReadOnlyDictionary<string, Tensor> source, List<(string Name, Tensor Parameter)> all) =>
                 all.Any(o => ReferenceEquals(o.Parameter, t.Parameter) && source.ContainsKey(o.Name));
 
+            /// <summary>Turns gradient tracking of every parameter on or off (off for frozen reference and reward models).</summary>
+            public Module requires_grad_(bool value = true)
+            {
+                foreach (var p in parameters()) p.requires_grad = value;
+                return this;
+            }
+
             /// <summary>Clears every parameter's gradient (set to none: the memory is freed).</summary>
             public void zero_grad()
             {

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ReasonFlux.IO;
+using ReasonFlux.Models;
+using ReasonFlux.Models.Heads;
+using ReasonFlux.Recipes.Options;
+using ReasonFlux.Runs;
+using ReasonFlux.Torch;
+using ReasonFlux.Training.Common;
+using static ReasonFlux.Torch.torch;
+
+namespace ReasonFlux.Training.Grpo;
+
+/// <summary>
+/// The GRPO stage, one linear loop: take prompts → generate and score (outcome + frozen-PRM process rewards →
+/// advantages) → compute loss and update → log, evaluate, checkpoint. A step is G × prompts_per_step sequences.
+/// </summary>
+public sealed class GrpoRunner : StageRunner<GrpoOptions>
+{
+    /// <summary>Builds the PRM used for process rewards; the Rewards layer provides it (null: none available).</summary>
+    public static Func<PrmScorerOptions, Device, IProcessRewardModel>? ProcessRewardModelFactory { get; set; }
+
+    /// <summary>Periodic evaluation hook: (policy, options, step) → metrics to log under eval/.</summary>
+    public static Func<LanguageModel, GrpoOptions, long, IReadOnlyDictionary<string, double>>? Evaluate { get; set; }
+
+    public override StageKind Kind => StageKind.Grpo;
+
+    protected override StageOutcome Run(GrpoOptions o, StageContext ctx)
+    {
+        var device = ModelResolver.TrainingDevice();
+        var workDir = Path.Combine(ctx.Folder.Path, "work");
+        var initial = ModelResolver.Materialize(o.Model.Path, workDir, o.Training.Seed);
+        var dtype = ModelResolver.ToScalarType(o.Model.Dtype);
+        using var policy = LanguageModel.Load(ctx.ResumeFrom is { } r ? TrainerCheckpoint.ModelDirectory(r.Path) : initial, dtype, device, o.Model.ChatTemplate);
+        using var reference = o.Algorithm.BetaKl > 0 ? PretrainedModel.LoadCausalLM(initial, dtype, device) : null;
+        using var prm = o.Reward.ProcessWeight > 0 ? CreatePrm(o, device) : null;
+        var prompts = LoadPrompts(o, policy);
+        var cursor = new DataCursor(prompts.Count, o.Training.Seed, o.Data.Shuffle);
+        using var optimizer = new optim.AdamW(policy.Model.parameters(), o.Optimizer.Lr, o.Optimizer.Beta1, o.Optimizer.Beta2, o.Optimizer.Eps, o.Optimizer.WeightDecay);
+        long updatesDone = 0;
+        if (ctx.ResumeFrom is { } resume)
+        {
+            var state = TrainerCheckpoint.Restore(resume.Path, policy, optimizer);
+            cursor.Restore(state["cursor"]!.AsObject());
+            updatesDone = (long)state["updates"]!;
+            ctx.Log.Information("resumed GRPO at step {Step} from {Path}", ctx.FirstStep, resume.Path);
+        }
+        reference?.requires_grad_(false);
+
+        var rollouts = new GrpoRollouts(policy, o, prm);
+        var update = new GrpoUpdate(policy.Model, reference, optimizer, o, policy.PadTokenId);
+        long totalUpdates = o.Training.Steps * o.UpdatesPerStep;
+        ctx.Progress.Start(o.Name, o.Training.Steps, ctx.FirstStep);
+        for (long step = ctx.FirstStep; step <= o.Training.Steps; step++)
+        {
+            var timer = Stopwatch.StartNew();
+            var batchPrompts = cursor.Take(o.Rollout.PromptsPerStep).Select(i => prompts[i]).ToArray();
+            // Sampling seeds come from (seed, step) alone, so a resumed run draws exactly what it would have.
+            var batch = rollouts.Run(batchPrompts, o.Training.Seed * 1_000_003 + step);
+            var first = updatesDone;
+            var lossMetrics = update.Run(batch.Sequences, u => LearningRateSchedule.At(o.Optimizer, first + u + 1, totalUpdates));
+            updatesDone += (long)lossMetrics["updates"];
+            var metrics = new Dictionary<string, double>(batch.Metrics);
+            foreach (var (k, v) in lossMetrics) if (k != "updates") metrics[k] = v;
+            metrics[MetricNames.LearningRate] = LearningRateSchedule.At(o.Optimizer, updatesDone, totalUpdates);
+            metrics[MetricNames.StepTimeSeconds] = timer.Elapsed.TotalSeconds;
+            metrics[MetricNames.TokensPerSecond] = batch.GeneratedTokens / timer.Elapsed.TotalSeconds;
+            if (Evaluate is not null && o.Eval.Every > 0 && (step % o.Eval.Every == 0 || step == o.Training.Steps))
+                foreach (var (k, v) in Evaluate(policy, o, step)) metrics[MetricNames.EvalPrefix + k] = v;
+            ctx.ReportStep(step, metrics, step == o.Training.Steps);
+
+            var interrupted = ctx.Interrupt.IsRequested;
+            if (interrupted || ctx.ShouldSave(step))
+            {
+                var state = new JsonObject { ["step"] = step, ["updates"] = updatesDone, ["cursor"] = cursor.Save() };
+                ctx.SaveCheckpoint(step, dir => TrainerCheckpoint.Write(dir, policy, optimizer, state));
+            }
+            if (interrupted)
+            {
+                ctx.Progress.Finish();
+                return StageOutcome.Interrupted;
+            }
+        }
+        ctx.Progress.Finish();
+        policy.Save(ctx.OutputDirectory, dtype);
+        return StageOutcome.Completed;
+    }
+
+    private static IProcessRewardModel CreatePrm(GrpoOptions o, Device device) =>
+        (ProcessRewardModelFactory ?? throw new InvalidOperationException("process_weight > 0 but no PRM scorer is registered with GrpoRunner"))(o.Reward.Prm, device);
+
+    private static List<GrpoPrompt> LoadPrompts(GrpoOptions o, LanguageModel policy)
+    {
+        var prompts = new List<GrpoPrompt>();
+        foreach (var line in JsonlReader.Read(o.Data.Train))
+        {
+            var problem = line.GetString(o.Data.PromptKey);
+            var answer = line.Value[o.Data.AnswerKey] is JsonValue v ? v.ToString() : throw line.Error($"missing answer field \"{o.Data.AnswerKey}\"");
+            var ids = GrpoRollouts.EncodePrompt(policy, problem);
+            if (ids.Length > o.Data.MaxPromptTokens)
+                throw line.Error($"prompt is {ids.Length} tokens after the chat template, above data.max_prompt_tokens {o.Data.MaxPromptTokens}");
+            prompts.Add(new GrpoPrompt(problem, answer, ids));
+        }
+        if (prompts.Count == 0) throw new InvalidDataException($"{o.Data.Train}: no prompts");
+        return prompts;
+    }
+}
