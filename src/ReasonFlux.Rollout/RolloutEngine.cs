@@ -16,6 +16,13 @@ public sealed class RolloutEngine(Qwen2ForCausalLM model, BpeTokenizer? tokenize
 {
     private readonly RolloutEngineOptions _options = options ?? new RolloutEngineOptions();
 
+    private double _prefillSeconds, _decodeSeconds;
+    private long _prefillTokens, _decodeTokens;
+    private int _batches;
+
+    /// <summary>Timing of the last <see cref="Generate"/> call.</summary>
+    public RolloutStats LastStats { get; private set; } = new(0, 0, 0, 0, 0);
+
     /// <summary>Id used to pad prompts (never attended to).</summary>
     public int PadTokenId { get; init; } = tokenizer?.PadTokenId ?? tokenizer?.EosTokenId ?? 0;
 
@@ -37,12 +44,16 @@ public sealed class RolloutEngine(Qwen2ForCausalLM model, BpeTokenizer? tokenize
                 throw new ArgumentException($"prompt {i}: {prompts[i].Length} tokens + max_new_tokens {sampling.MaxNewTokens} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
         }
         var results = new Completion[prompts.Count * samplesPerPrompt];
+        _prefillSeconds = _decodeSeconds = 0;
+        _prefillTokens = _decodeTokens = 0;
+        _batches = 0;
         foreach (var batch in PlanBatches(prompts, samplesPerPrompt, sampling.MaxNewTokens))
             foreach (var c in RunBatch(batch, prompts, sampling))
             {
                 results[c.PromptIndex * samplesPerPrompt + c.SampleIndex] = c;
                 onFinished?.Invoke(c);
             }
+        LastStats = new RolloutStats(_prefillSeconds, _prefillTokens, _decodeSeconds, _decodeTokens, _batches);
         return results;
     }
 
@@ -109,11 +120,15 @@ public sealed class RolloutEngine(Qwen2ForCausalLM model, BpeTokenizer? tokenize
         {
             var maskT = tensor(mask, [b, p], device).DetachFromDisposeScope();
             Tensor logits;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             using (var prefill = NewDisposeScope())
             {
                 var hidden = model.Model.forward(tensor(ids, [b, p], device), maskT, cache: cache);
                 logits = LastLogits(hidden).MoveToOuterDisposeScope();
+                // Sampling the first token reads the logits back, which also waits for an asynchronous device.
             }
+            _batches++;
+            _prefillTokens += mask.Sum();
             var live = rows.ToList(); // cache row i holds live[i]
             int vocabLimit = Math.Min(tokenizer?.VocabSize ?? int.MaxValue, model.Config.VocabSize);
             for (int step = 0; step < sp.MaxNewTokens; step++)
@@ -123,6 +138,7 @@ public sealed class RolloutEngine(Qwen2ForCausalLM model, BpeTokenizer? tokenize
                 var limited = logits.size(-1) > vocabLimit ? logits.narrow(-1, 0, vocabLimit) : logits;
                 var (tokens, logprobs) = TokenSampler.Sample(limited, sp, uniforms);
                 logits.Dispose();
+                if (step == 0) { _prefillSeconds += clock.Elapsed.TotalSeconds; clock.Restart(); }
                 for (int i = 0; i < live.Count; i++)
                 {
                     var row = live[i];
@@ -154,7 +170,9 @@ public sealed class RolloutEngine(Qwen2ForCausalLM model, BpeTokenizer? tokenize
                 maskT = grown;
                 var h = model.Model.forward(nextT, maskT, cache: cache);
                 logits = LastLogits(h).MoveToOuterDisposeScope();
+                _decodeTokens += alive;
             }
+            _decodeSeconds += clock.Elapsed.TotalSeconds;
             maskT.Dispose();
         }
         finally
