@@ -98,6 +98,48 @@ public sealed class GrpoRunnerTests : IDisposable
         return metrics.Single(m => m.Name == MetricNames.RewardProcess).Values.ToList();
     }
 
+    private RunResult RunOnce(string yaml, ResumeRequest resume, TrainingInterrupt interrupt)
+    {
+        GrpoRunner.ProcessRewardModelFactory = (_, _) => new LowercasePrm();
+        var recipe = RecipeLoader.Parse(yaml, "test.yaml");
+        return new RecipeRunner(new StageRunnerRegistry().Register(new GrpoRunner())).Run(recipe, resume, interrupt, new RunSettings { Interactive = false });
+    }
+
+    private static Dictionary<string, float[]> Weights(string dir)
+    {
+        using var loaded = ReasonFlux.Models.PretrainedModel.Load(dir);
+        return loaded.Module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().ToArray<float>());
+    }
+
+    [Fact]
+    public void KilledAndResumed_EndsBitIdenticalToUninterrupted()
+    {
+        var straight = Recipe("step", 4).Replace($"{_dir}/runs", $"{_dir}/straight");
+        using (var i = TrainingInterrupt.CreateDetached(_ => throw new InvalidOperationException("exit")))
+            Assert.Equal(0, RunOnce(straight, ResumeRequest.Parse(null), i).ExitCode);
+
+        var resumed = Recipe("step", 4).Replace($"{_dir}/runs", $"{_dir}/resumed");
+        using (var i = TrainingInterrupt.CreateDetached(_ => throw new InvalidOperationException("exit")))
+        {
+            // Ask for a stop as step 2 reports its metrics: the runner saves step 2 and exits with 75.
+            var progressFile = Path.Combine(_dir, "resumed", "grpo-test", "grpo", "metrics.jsonl");
+            var watcher = Task.Run(async () =>
+            {
+                while (!File.Exists(progressFile) || File.ReadAllLines(progressFile).Length < 2) await Task.Delay(20);
+                i.Request(System.Runtime.InteropServices.PosixSignal.SIGTERM);
+            });
+            var first = RunOnce(resumed, ResumeRequest.Parse(null), i);
+            Assert.Equal(75, first.ExitCode);
+        }
+        using (var i = TrainingInterrupt.CreateDetached(_ => throw new InvalidOperationException("exit")))
+            Assert.Equal(0, RunOnce(resumed, ResumeRequest.Parse("auto"), i).ExitCode);
+
+        var a = Weights(Path.Combine(_dir, "straight", "grpo-test", "grpo", "output"));
+        var b = Weights(Path.Combine(_dir, "resumed", "grpo-test", "grpo", "output"));
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var (name, values) in a) Assert.True(values.SequenceEqual(b[name]), $"{name} differs after resume");
+    }
+
     [Theory]
     [InlineData("step")]
     [InlineData("sequence")]
