@@ -1,0 +1,26 @@
+using ReasonFlux.Rollout;
+
+namespace ReasonFlux.Training.Eval;
+
+/// <summary>One generated response to a rendered prompt.</summary>
+/// <param name="PromptIndex">Index of the prompt it answers.</param>
+/// <param name="SampleIndex">Which of the prompt's samples it is (0-based).</param>
+/// <param name="Text">The decoded response without special tokens.</param>
+/// <param name="TokenCount">Generated tokens, including a final stop token.</param>
+/// <param name="FinishReason">Stop (a stop token or string) or Length (max_new_tokens reached: truncated).</param>
+public sealed record GeneratedCompletion(int PromptIndex, int SampleIndex, string Text, int TokenCount, FinishReason FinishReason);
+
+/// <summary>
+/// The generation step of <see cref="Evaluator"/>: a policy behind <see cref="RolloutCompletionGenerator"/>, or a
+/// scripted source of known completions in tests.
+/// </summary>
+public interface ICompletionGenerator
+{
+    /// <summary>
+    /// Generates <paramref name="samplesPerPrompt"/> responses to every prompt in one call (so the implementation can
+    /// batch across problems), ordered by (prompt, sample). <paramref name="onFinished"/> is called as completions are
+    /// done; <paramref name="cancellationToken"/> is honoured between batches by throwing <see cref="OperationCanceledException"/>.
+    /// </summary>
+    IReadOnlyList<GeneratedCompletion> Generate(IReadOnlyList<string> prompts, SamplingParams sampling, int samplesPerPrompt,
+        Action<GeneratedCompletion>? onFinished = null, CancellationToken cancellationToken = default);
+}
