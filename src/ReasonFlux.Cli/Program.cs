@@ -1,5 +1,9 @@
 using System.CommandLine;
 using ReasonFlux.Cli.Commands;
+using ReasonFlux.Runs;
+using ReasonFlux.Training;
+
+TrainingStages.RegisterAll(StageRunnerRegistry.Default);
 
 var root = new RootCommand("ReasonFlux.Rl: GRPO with trajectory-aware process rewards (ReasonFlux-PRM).");
 // Each verb lives in its own file under Commands/ and exposes Create().
@@ -8,6 +12,10 @@ foreach (var command in new Command[]
     TrainCommand.Create(),
     TokenizeCommand.Create(),
     GradeCommand.Create(),
+    LogprobsCommand.Create(),
+    GenerateCommand.Create(),
+    EvalCommand.Create(),
+    PrmDataCommand.Create(),
     PlotCommand.Create(),
 })
 {

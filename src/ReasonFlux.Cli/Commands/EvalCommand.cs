@@ -89,22 +89,6 @@ public static class EvalCommand
     /// Loads a PRM folder as a Best-of-N scorer: the trajectory score r̂ of <see cref="PrmScorer"/> (the scorer
     /// owns the model). Also the factory to hand <see cref="EvalRunner"/> for recipe eval stages.
     /// </summary>
-    public static DelegateCompletionScorer LoadPrmScorer(PrmScorerOptions options, Device device)
-    {
-        if (string.IsNullOrEmpty(options.Path)) throw new ArgumentException("Best-of-N needs a PRM: set prm.path");
-        var scoring = new PrmScoringOptions
-        {
-            Mode = options.Mode == PrmMode.ReleasedCode ? PrmScoringMode.ReleasedCode : PrmScoringMode.Paper,
-            Alpha = options.Alpha,
-            StepSeparator = options.StepSeparator,
-            MaxTokens = options.MaxTokens,
-            MaxBatchSize = options.BatchSize,
-        };
-        var scorer = PrmScorer.Load(options.Path, scoring, ModelResolver.ToScalarType(options.Dtype), device);
-        return new DelegateCompletionScorer(items => scorer.Score(items).Select(s => s.Score).ToArray(),
-            $"PRM {options.Path} ({SchemaNames.EnumName(options.Mode)}, alpha {options.Alpha.ToString(CultureInfo.InvariantCulture)})", scorer);
-    }
-
     private static int Evaluate(string modelSpec, ScalarType? dtype, EvalBenchmark bench, EvalSettings settings, string? prmPath, string outputDir)
     {
         var device = ModelResolver.TrainingDevice();
@@ -113,7 +97,7 @@ public static class EvalCommand
         {
             var folder = ModelResolver.Materialize(modelSpec, work?.FullName ?? "", settings.Sampling.Seed);
             using var model = LanguageModel.Load(folder, dtype, device);
-            using var scorer = prmPath is null ? null : LoadPrmScorer(new PrmScorerOptions { Path = prmPath, Dtype = DtypeOf(dtype) }, device);
+            using var scorer = prmPath is null ? null : PrmCompletionScorer.Load(new PrmScorerOptions { Path = prmPath, Dtype = DtypeOf(dtype) }, device);
             bool bar = ProgressFactory.IsInteractiveTerminal();
             using var logger = RunLogging.Create(null, LogLevel.Information, quietConsole: bar);
             using var progress = bar ? new LiveProgress() : (ITrainingProgress)new LogProgress(logger);

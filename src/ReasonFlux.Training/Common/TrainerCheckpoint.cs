@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ReasonFlux.Models;
 using ReasonFlux.Models.Weights;
+using ReasonFlux.Recipes.Options;
 using ReasonFlux.Torch;
 using static ReasonFlux.Torch.torch;
 
@@ -43,8 +44,33 @@ public static class TrainerCheckpoint
         File.WriteAllText(Path.Combine(directory, StateFile), state.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    /// <summary>Folder of the checkpoint's model, to load the policy from when resuming.</summary>
+    /// <summary>Folder of the checkpoint's model (a complete Hugging Face folder).</summary>
     public static string ModelDirectory(string checkpoint) => Path.Combine(checkpoint, ModelFolder);
+
+    /// <summary>
+    /// The policy to resume with: tokenizer, chat template and config from the recipe's model folder, weights from
+    /// the checkpoint (copied bit for bit). Loading the policy straight from <see cref="ModelDirectory"/> would make
+    /// that folder the policy's <see cref="LanguageModel.Directory"/>, whose tokenizer files every later save copies;
+    /// the checkpoint store prunes old step-N folders (keep_last), so a later save would fail on a deleted folder.
+    /// </summary>
+    public static LanguageModel LoadPolicy(string checkpoint, ModelOptions model, string workDirectory, long seed, Device? device = null)
+    {
+        var weightsDirectory = ModelDirectory(checkpoint);
+        if (!Directory.Exists(weightsDirectory)) throw new DirectoryNotFoundException($"{weightsDirectory}: checkpoint has no model folder");
+        var policy = ModelResolver.LoadPolicy(model, workDirectory, seed, device);
+        try
+        {
+            // On the CPU, so resuming never holds two copies of the model on the accelerator.
+            using var saved = PretrainedModel.LoadCausalLM(weightsDirectory, policy.Model.Model.DType, Device.CPU);
+            policy.Model.load_state_dict(saved.state_dict());
+            return policy;
+        }
+        catch
+        {
+            policy.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Restores optimizer state and RNG states; returns the trainer's JSON state.</summary>
     public static JsonObject Restore(string directory, LanguageModel policy, optim.AdamW optimizer, IReadOnlyDictionary<string, Generator>? generators = null)

@@ -31,7 +31,11 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         var workDir = Path.Combine(ctx.Folder.Path, "work");
         var initial = ModelResolver.Materialize(o.Model.Path, workDir, o.Training.Seed);
         var dtype = ModelResolver.ToScalarType(o.Model.Dtype);
-        using var policy = LanguageModel.Load(ctx.ResumeFrom is { } r ? TrainerCheckpoint.ModelDirectory(r.Path) : initial, dtype, device, o.Model.ChatTemplate);
+        // On resume the weights come from the checkpoint, the tokenizer and template from the recipe's model folder
+        // (checkpoint folders are pruned by keep_last, so nothing may keep pointing into them).
+        using var policy = ctx.ResumeFrom is { } r
+            ? TrainerCheckpoint.LoadPolicy(r.Path, o.Model, workDir, o.Training.Seed, device)
+            : LanguageModel.Load(initial, dtype, device, o.Model.ChatTemplate);
         using var reference = o.Algorithm.BetaKl > 0 ? PretrainedModel.LoadCausalLM(initial, dtype, device) : null;
         using var prm = o.Reward.ProcessWeight > 0 ? CreatePrm(o, device) : null;
         var prompts = LoadPrompts(o, policy);

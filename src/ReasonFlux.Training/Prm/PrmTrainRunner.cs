@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ReasonFlux.Models.Qwen2;
+using ReasonFlux.Recipes.Options;
+using ReasonFlux.Rewards;
+using ReasonFlux.Runs;
+using ReasonFlux.Torch;
+using ReasonFlux.Training.Common;
+using static ReasonFlux.Torch.torch;
+
+namespace ReasonFlux.Training.Prm;
+
+/// <summary>
+/// The prm stage: trains a ReasonFlux-style process reward model (reasonflux-prm.md §3, §9 item 4) on a Qwen2
+/// base with a fresh two-class or scalar head, with AdamW, the recipe's LR schedule, gradient clipping and
+/// accumulation. Checkpoints (step-N/) resume exactly; the output folder is a PRM that <see cref="PrmScorer"/>
+/// loads (layout in <see cref="PrmModelFolder"/>). Metrics per step: loss, loss/step, loss/final, lr, grad_norm.
+/// Model dtype follows model.dtype; gradient checkpointing is not implemented (model.gradient_checkpointing is ignored).
+/// </summary>
+public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
+{
+    public const string StepLossMetric = "loss/step";
+    public const string FinalLossMetric = "loss/final";
+
+    public override StageKind Kind => StageKind.Prm;
+
+    protected override StageOutcome Run(PrmTrainOptions o, StageContext context)
+    {
+        if (o.Head == PrmHead.Scalar && o.Loss.LambdaFinal == 0)
+            throw new InvalidDataException("loss.lambda_final is 0 but a scalar head only has the trajectory-level output: nothing would be trained");
+        var device = ModelResolver.TrainingDevice();
+        var dtype = ModelResolver.ToScalarType(o.Model.Dtype);
+        var log = context.Log;
+
+        nn.Module model;
+        Qwen2Config config;
+        PrmTokenizerFiles tokenizer;
+        if (context.ResumeFrom is { } resume)
+        {
+            var modelDir = PrmTrainerCheckpoint.ModelDirectory(resume.Path);
+            tokenizer = PrmTokenizerFiles.Prepare(modelDir, o.StepSeparator, Qwen2Config.Load(modelDir).VocabSize, chatTemplate: null);
+            (model, config) = PrmModelFolder.Load(modelDir, o.Head, dtype, device);
+        }
+        else
+        {
+            var baseDir = ModelResolver.Materialize(o.Model.Path, context.Folder.Path, o.Training.Seed);
+            tokenizer = PrmTokenizerFiles.Prepare(baseDir, o.StepSeparator, Qwen2Config.Load(baseDir).VocabSize, o.Model.ChatTemplate);
+            (model, config) = PrmModelFolder.Create(baseDir, o.Head, dtype, device, o.Training.Seed);
+            if (tokenizer.AddedSeparator)
+                log.Information("the base tokenizer has no {Separator}: added it as special token {Id}", o.StepSeparator, tokenizer.SeparatorId);
+        }
+        using var _model = model;
+
+        var encoder = new PrmInputEncoder(tokenizer.Tokenizer, tokenizer.Template, o.Head == PrmHead.TwoClass ? PrmHeadKind.TwoClass : PrmHeadKind.Scalar,
+            new PrmScoringOptions { Mode = PrmScoringMode.Paper, SeparatorToken = o.StepSeparator, MaxTokens = o.Data.MaxSeqLen, ScalarMaxTokens = o.Data.MaxSeqLen },
+            o.Model.Path);
+        var data = PrmTrainingSet.Load(o.Data, o.Head, encoder);
+        if (data.Count == 0) throw new InvalidDataException($"{o.Data.Train}: no training examples");
+        if (data.TruncatedExamples > 0)
+            log.Warning("{Count} examples are longer than data.max_seq_len {Max}: cut at the end, losing {Steps} step targets", data.TruncatedExamples, o.Data.MaxSeqLen, data.TruncatedSteps);
+
+        var t = o.Training;
+        long total = t.Steps ?? Math.Max(1, (long)Math.Ceiling(t.Epochs * data.Count / t.GlobalBatch));
+        var cursor = new DataCursor(data.Count, t.Seed, o.Data.Shuffle);
+        var parameters = model.parameters().ToArray();
+        using var optimizer = new optim.AdamW(parameters, o.Optimizer.Lr, o.Optimizer.Beta1, o.Optimizer.Beta2, o.Optimizer.Eps, o.Optimizer.WeightDecay);
+        if (context.ResumeFrom is { } from)
+        {
+            var state = PrmTrainerCheckpoint.Restore(from.Path, model, optimizer, device);
+            cursor.Restore(state["cursor"]?.AsObject() ?? throw new InvalidDataException($"{from.Path}: trainer state has no \"cursor\""));
+        }
+        log.Information("prm: {Examples} examples, {Steps} steps of {Batch} sequences, head {Head}, on {Device}", data.Count, total, t.GlobalBatch, o.Head, device);
+
+        var objective = new PrmObjective(o.Loss, encoder.PadTokenId, device);
+        JsonObject TrainerState(long step) => new() { ["step"] = step, ["total_steps"] = total, ["cursor"] = cursor.Save() };
+        void Save(long step) => context.SaveCheckpoint(step,
+            dir => PrmTrainerCheckpoint.Write(dir, model, config, tokenizer, dtype, optimizer, TrainerState(step)),
+            new Dictionary<string, string> { ["kind"] = "prm" });
+
+        context.Progress.Start(o.Name, total, context.FirstStep);
+        for (long step = context.FirstStep; step <= total; step++)
+        {
+            var clock = Stopwatch.StartNew();
+            optimizer.zero_grad();
+            double stepSum = 0, finalSum = 0;
+            long tokens = 0;
+            for (int a = 0; a < t.GradAccumulation; a++)
+            {
+                var batch = cursor.Take(t.MicroBatchSize).Select(i => data.Examples[i]).ToArray();
+                using var scope = NewDisposeScope();
+                var sums = objective.Compute(model, batch);
+                sums.Loss.div(t.GlobalBatch).backward();
+                stepSum += sums.StepLoss;
+                finalSum += sums.FinalLoss;
+                tokens += sums.Tokens;
+            }
+            double loss = (o.Loss.LambdaStep * stepSum + o.Loss.LambdaFinal * finalSum) / t.GlobalBatch;
+            if (!double.IsFinite(loss)) throw new InvalidOperationException($"prm: the loss is {loss} at step {step}; lower optimizer.lr or check the targets");
+            double gradNorm = nn.utils.clip_grad_norm_(parameters, o.Optimizer.MaxGradNorm > 0 ? o.Optimizer.MaxGradNorm : double.MaxValue);
+            double lr = LearningRateSchedule.At(o.Optimizer, step, total);
+            optimizer.step(lr);
+
+            double seconds = clock.Elapsed.TotalSeconds;
+            var metrics = new Dictionary<string, double>
+            {
+                [MetricNames.Loss] = loss,
+                [FinalLossMetric] = finalSum / t.GlobalBatch,
+                [MetricNames.LearningRate] = lr,
+                [MetricNames.GradNorm] = gradNorm,
+                [MetricNames.StepTimeSeconds] = seconds,
+                [MetricNames.TokensPerSecond] = tokens / Math.Max(seconds, 1e-9),
+            };
+            if (o.Head == PrmHead.TwoClass) metrics[StepLossMetric] = stepSum / t.GlobalBatch;
+            context.ReportStep(step, metrics, step == total);
+
+            if (context.Interrupt.IsRequested)
+            {
+                Save(step);
+                return StageOutcome.Interrupted;
+            }
+            if (context.ShouldSave(step)) Save(step);
+        }
+
+        PrmModelFolder.Save(model, config, tokenizer, context.OutputDirectory, dtype);
+        log.Information("prm: wrote {Output}", context.OutputDirectory);
+        return StageOutcome.Completed;
+    }
+}

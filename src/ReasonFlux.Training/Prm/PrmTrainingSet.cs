@@ -1,0 +1,98 @@
+using System.Text.Json.Nodes;
+using ReasonFlux.IO;
+using ReasonFlux.Recipes.Options;
+using ReasonFlux.Rewards;
+
+namespace ReasonFlux.Training.Prm;
+
+/// <summary>
+/// One tokenized training example: the PRM input and what it is regressed towards. Two-class head: one target
+/// per step at its separator, plus the trajectory target at the last separator. Scalar head: the trajectory
+/// target at the last token.
+/// </summary>
+public sealed record PrmTrainingExample(int[] InputIds, int[] StepPositions, float[] StepTargets, int FinalPosition, float FinalTarget, string Location);
+
+/// <summary>
+/// The PRM training file: one {question, steps: [..], step_targets: [..], final_target} object per line (keys per
+/// <see cref="PrmDataOptions"/>), every target in [0, 1]. Inputs are built by the scorer's own encoder, so
+/// training and scoring read identical token sequences. An input longer than max_seq_len is cut at the end and
+/// loses the targets of the cut steps (counted in <see cref="TruncatedSteps"/>); one whose first separator does not
+/// fit is an error.
+/// </summary>
+public sealed class PrmTrainingSet
+{
+    private PrmTrainingSet(IReadOnlyList<PrmTrainingExample> examples, int truncatedExamples, int truncatedSteps)
+    {
+        Examples = examples;
+        TruncatedExamples = truncatedExamples;
+        TruncatedSteps = truncatedSteps;
+    }
+
+    public IReadOnlyList<PrmTrainingExample> Examples { get; }
+    public int Count => Examples.Count;
+    public int TruncatedExamples { get; }
+    public int TruncatedSteps { get; }
+
+    /// <summary>Joins steps into the scalar head's completion text (the reference "instruction + output").</summary>
+    public const string ScalarStepJoiner = "\n\n";
+
+    public static PrmTrainingSet Load(PrmDataOptions data, PrmHead head, PrmInputEncoder encoder)
+    {
+        var examples = new List<PrmTrainingExample>();
+        int truncatedExamples = 0, truncatedSteps = 0;
+        foreach (var record in JsonlReader.Read(data.Train))
+        {
+            var question = record.GetString(data.QuestionKey);
+            var steps = record.GetStringArray(data.StepsKey);
+            if (steps.Length == 0) throw record.Error($"field \"{data.StepsKey}\" is empty: a PRM example needs at least one step");
+            for (int i = 0; i < steps.Length; i++)
+                if (string.IsNullOrWhiteSpace(steps[i])) throw record.Error($"field \"{data.StepsKey}\"[{i}] is empty");
+            var targets = Targets(record, data.StepTargetsKey);
+            if (targets.Length != steps.Length)
+                throw record.Error($"field \"{data.StepTargetsKey}\" has {targets.Length} targets for {steps.Length} steps");
+            var final = Target(record, data.FinalTargetKey);
+
+            var sample = new PrmSample { Problem = question, Steps = steps, Text = string.Join(ScalarStepJoiner, steps) };
+            PrmEncodedInput input;
+            try { input = encoder.Encode(sample); }
+            catch (InvalidDataException e) { throw record.Error(e.Message); }
+
+            if (head == PrmHead.Scalar)
+            {
+                if (input.Truncated) truncatedExamples++;
+                examples.Add(new PrmTrainingExample(input.InputIds, [], [], input.LastPosition, final, record.Location));
+                continue;
+            }
+            int kept = input.SeparatorPositions.Length;
+            if (kept == 0)
+                throw record.Error($"the first step does not fit in max_seq_len {data.MaxSeqLen} tokens (the input has more); raise data.max_seq_len");
+            if (input.Truncated)
+            {
+                truncatedExamples++;
+                truncatedSteps += steps.Length - kept;
+            }
+            examples.Add(new PrmTrainingExample(input.InputIds, input.SeparatorPositions, targets[..kept], input.SeparatorPositions[^1], final, record.Location));
+        }
+        return new PrmTrainingSet(examples, truncatedExamples, truncatedSteps);
+    }
+
+    private static float[] Targets(JsonlRecord record, string key)
+    {
+        if (record.Value[key] is not JsonArray arr) throw record.Error($"field \"{key}\" must be an array of numbers in [0, 1]");
+        var result = new float[arr.Count];
+        for (int i = 0; i < arr.Count; i++) result[i] = ToTarget(record, arr[i], $"{key}\"[{i}]");
+        return result;
+    }
+
+    private static float Target(JsonlRecord record, string key) =>
+        record.Value.ContainsKey(key) ? ToTarget(record, record.Value[key], key + "\"") : throw record.Error($"missing required field \"{key}\"");
+
+    private static float ToTarget(JsonlRecord record, JsonNode? node, string what)
+    {
+        double v = double.NaN;
+        if (node is JsonValue value && value.TryGetValue<double>(out var d)) v = d;
+        else if (node is JsonValue b && b.TryGetValue<bool>(out var flag)) v = flag ? 1 : 0;
+        if (!(v >= 0 && v <= 1)) throw record.Error($"field \"{what} must be a number in [0, 1], got {node?.ToJsonString() ?? "null"}");
+        return (float)v;
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text.Json.Nodes;
+using ReasonFlux.IO;
+using ReasonFlux.Models;
+using ReasonFlux.Recipes.Options;
+using ReasonFlux.Tokenizers;
+using ReasonFlux.Tokenizers.Templates;
+
+namespace ReasonFlux.Training.Sft;
+
+/// <summary>
+/// A supervised fine-tuning set, tokenized up front. Each JSONL line is either
+/// <c>{PROMPT_KEY: "...", COMPLETION_KEY: "..."}</c> (keys from <see cref="SftDataOptions"/>) or
+/// <c>{"messages": [{role, content}, ...]}</c> whose last message is the assistant turn to learn.
+/// The prompt (the user turn, or every message before the last) is rendered with the policy's chat template
+/// and add_generation_prompt; the completion is the text itself followed by the end-of-turn token
+/// (<see cref="EndOfTurnTokenId"/>) unless it already ends with it.
+/// </summary>
+/// <remarks>
+/// Truncation to max_seq_len keeps the end of the prompt (the generation prompt that the completion follows)
+/// and the start of the completion: the prompt is cut from the left down to max(max_seq_len − completion,
+/// min(prompt, max_seq_len / 2)) tokens; only a completion longer than what remains is cut from the right (its
+/// end token is then lost). Both counts are reported in <see cref="TruncatedPrompts"/> and
+/// <see cref="TruncatedCompletions"/> so a trainer can log them.
+/// </remarks>
+public sealed class SftDataset
+{
+    private SftDataset(string path, List<SftExample> examples, int truncatedPrompts, int truncatedCompletions, int endTokenId)
+    {
+        Path = path;
+        Examples = examples;
+        TruncatedPrompts = truncatedPrompts;
+        TruncatedCompletions = truncatedCompletions;
+        EndTokenId = endTokenId;
+    }
+
+    public string Path { get; }
+    public IReadOnlyList<SftExample> Examples { get; }
+    public int Count => Examples.Count;
+
+    /// <summary>Examples whose prompt lost tokens on the left.</summary>
+    public int TruncatedPrompts { get; }
+
+    /// <summary>Examples whose completion lost tokens on the right (the model never sees their end).</summary>
+    public int TruncatedCompletions { get; }
+
+    /// <summary>The token appended after every completion.</summary>
+    public int EndTokenId { get; }
+
+    /// <summary>
+    /// The token that ends an assistant turn: &lt;|im_end|&gt; when the chat template emits it and the tokenizer has
+    /// it (Qwen chat models, builtin:tiny), otherwise the tokenizer's eos, otherwise the config's eos.
+    /// </summary>
+    public static int EndOfTurnTokenId(LanguageModel policy)
+    {
+        if (policy.ChatTemplate.Source.Contains("<|im_end|>", StringComparison.Ordinal) && policy.Tokenizer.TokenToId("<|im_end|>") is int imEnd)
+            return imEnd;
+        return policy.Tokenizer.EosTokenId ?? policy.Model.Config.EosTokenId
+            ?? throw new InvalidDataException($"{policy.Directory}: neither the tokenizer nor config.json names an eos token, so completions cannot be terminated");
+    }
+
+    /// <summary>Reads and tokenizes every line; a bad line throws <see cref="InvalidDataException"/> naming file and line.</summary>
+    public static SftDataset Load(string path, SftDataOptions options, BpeTokenizer tokenizer, ChatTemplate template, int endTokenId)
+    {
+        var examples = new List<SftExample>();
+        int truncatedPrompts = 0, truncatedCompletions = 0;
+        foreach (var record in JsonlReader.Read(path))
+        {
+            var (promptText, completionText) = Texts(record, options, template);
+            var prompt = tokenizer.Encode(promptText);
+            var completion = tokenizer.Encode(completionText);
+            if (completion.Length == 0 || completion[^1] != endTokenId) completion = [.. completion, endTokenId];
+            var (keepPrompt, keepCompletion) = Truncate(prompt.Length, completion.Length, options.MaxSeqLen);
+            if (keepPrompt < prompt.Length) truncatedPrompts++;
+            if (keepCompletion < completion.Length) truncatedCompletions++;
+            int[] ids = [.. prompt.AsSpan(prompt.Length - keepPrompt), .. completion.AsSpan(0, keepCompletion)];
+            var example = new SftExample(ids, keepPrompt, record.Location);
+            if (example.TrainedTokens(options.CompletionOnlyLoss) <= 0)
+                throw record.Error("the example has no token to train on (a one-token sequence)");
+            examples.Add(example);
+        }
+        if (examples.Count == 0) throw new InvalidDataException($"{path}: no training examples (the file is empty)");
+        return new SftDataset(path, examples, truncatedPrompts, truncatedCompletions, endTokenId);
+    }
+
+    /// <summary>Tokens kept of a prompt and a completion under <paramref name="maxSeqLen"/> (see the class remarks).</summary>
+    public static (int Prompt, int Completion) Truncate(int prompt, int completion, int maxSeqLen)
+    {
+        if (prompt + completion <= maxSeqLen) return (prompt, completion);
+        int keepPrompt = Math.Min(prompt, Math.Max(maxSeqLen - completion, Math.Min(prompt, maxSeqLen / 2)));
+        return (keepPrompt, maxSeqLen - keepPrompt);
+    }
+
+    private static (string Prompt, string Completion) Texts(JsonlRecord record, SftDataOptions options, ChatTemplate template)
+    {
+        try
+        {
+            if (record.Has("messages") && !record.Has(options.PromptKey))
+            {
+                if (record.Value["messages"] is not JsonArray messages || messages.Count == 0)
+                    throw record.Error("field \"messages\" must be a non-empty array of {role, content} objects");
+                if (messages[^1] is not JsonObject last || last["role"]?.GetValue<string>() != "assistant" || last["content"] is not JsonValue content
+                    || !content.TryGetValue<string>(out var completion))
+                    throw record.Error("the last of \"messages\" must be {\"role\": \"assistant\", \"content\": \"...\"}: it is the completion to learn");
+                var history = new JsonArray(messages.Take(messages.Count - 1).Select(m => m?.DeepClone()).ToArray());
+                return (template.RenderJson(history, addGenerationPrompt: true), completion);
+            }
+            var prompt = record.GetString(options.PromptKey);
+            return (template.Render([ChatMessage.User(prompt)], addGenerationPrompt: true), record.GetString(options.CompletionKey));
+        }
+        catch (JinjaException e)
+        {
+            throw record.Error($"chat template {template.Name}: {e.Message}");
+        }
+        catch (InvalidOperationException e)
+        {
+            // GetValue<string> on a role that is not a string.
+            throw record.Error($"bad \"messages\": {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ReasonFlux.Models;
+using ReasonFlux.Recipes.Options;
+using ReasonFlux.Runs;
+using ReasonFlux.Training.Common;
+using static ReasonFlux.Torch.torch;
+
+namespace ReasonFlux.Training.Sft;
+
+/// <summary>
+/// Runs a <c>kind: sft</c> stage: supervised fine-tuning of a policy on prompt/completion (or chat) data
+/// (<see cref="SftDataset"/>), with AdamW, the recipe's learning-rate schedule, gradient accumulation and
+/// clipping (<see cref="SftTrainer"/>). Checkpoints hold the model, optimizer moments, RNG state, the step and the
+/// data cursor, so a run resumed with <c>--resume auto</c> ends with the same weights as an uninterrupted one.
+/// The trained model is written to the stage's output folder in the model's dtype.
+/// </summary>
+public sealed class SftRunner : StageRunner<SftOptions>
+{
+    /// <summary>Metric: tokens that carried a loss in the step.</summary>
+    public const string TrainedTokensMetric = "tokens";
+
+    public override StageKind Kind => StageKind.Sft;
+
+    /// <summary>Called after each step is reported and before the interrupt flag is polled (embedding, tests).</summary>
+    public Action<long>? StepCompleted { get; init; }
+
+    protected override StageOutcome Run(SftOptions options, StageContext context)
+    {
+        var log = context.Log;
+        var training = options.Training;
+        var workDirectory = context.Folder.Path;
+        using var policy = context.ResumeFrom is { } from
+            ? TrainerCheckpoint.LoadPolicy(from.Path, options.Model, workDirectory, training.Seed)
+            : ModelResolver.LoadPolicy(options.Model, workDirectory, training.Seed);
+        if (options.Model.GradientCheckpointing)
+            log.Information("gradient_checkpointing is not implemented yet: activations are kept for the backward pass");
+
+        var data = SftDataset.Load(options.Data.Train, options.Data, policy.Tokenizer, policy.ChatTemplate, SftDataset.EndOfTurnTokenId(policy));
+        long totalSteps = TotalSteps(training, data.Count);
+        log.Information("sft: {Examples} examples from {Path}, {Steps} steps of {Batch} sequences ({Micro} × {Accumulation}), end token {EndToken}, {Device} {DType}",
+            data.Count, data.Path, totalSteps, training.GlobalBatch, training.MicroBatchSize, training.GradAccumulation,
+            policy.Tokenizer.IdToToken(data.EndTokenId) ?? data.EndTokenId.ToString(), policy.Model.Model.Device, policy.Model.Model.DType);
+        if (data.TruncatedPrompts > 0)
+            log.Information("max_seq_len {MaxSeqLen}: {Count} prompts were cut from the left", options.Data.MaxSeqLen, data.TruncatedPrompts);
+        if (data.TruncatedCompletions > 0)
+            log.Warning("max_seq_len {MaxSeqLen}: {Count} of {Total} completions were cut from the right (the model never sees their end)",
+                options.Data.MaxSeqLen, data.TruncatedCompletions, data.Count);
+
+        var cursor = new DataCursor(data.Count, training.Seed, options.Data.Shuffle);
+        using var trainer = new SftTrainer(policy, options.Optimizer, options.Data.CompletionOnlyLoss);
+        if (context.ResumeFrom is { } checkpoint)
+            RestoreState(checkpoint, policy, trainer, cursor, data.Count, log);
+        else
+            manual_seed(training.Seed);
+
+        context.Progress.Start(options.Name, totalSteps, context.FirstStep);
+        for (long step = context.FirstStep; step <= totalSteps; step++)
+        {
+            var watch = Stopwatch.StartNew();
+            var batch = cursor.Take(checked((int)training.GlobalBatch)).Select(i => data.Examples[i]).ToList();
+            double lr = LearningRateSchedule.At(options.Optimizer, step, totalSteps);
+            var result = trainer.Step(batch, training.MicroBatchSize, lr);
+            double seconds = watch.Elapsed.TotalSeconds;
+            if (!double.IsFinite(result.Loss))
+                throw new InvalidOperationException($"sft step {step}: the loss is {result.Loss} (lr {lr}); lower optimizer.lr or check the data");
+            context.ReportStep(step, new Dictionary<string, double>
+            {
+                [MetricNames.Loss] = result.Loss,
+                [MetricNames.LearningRate] = lr,
+                [MetricNames.GradNorm] = result.GradNorm,
+                [TrainedTokensMetric] = result.TrainedTokens,
+                [MetricNames.TokensPerSecond] = result.Tokens / Math.Max(seconds, 1e-9),
+                [MetricNames.StepTimeSeconds] = seconds,
+            }, isLast: step == totalSteps);
+            StepCompleted?.Invoke(step);
+            if (context.Interrupt.IsRequested)
+            {
+                Save(context, step, policy, trainer, cursor, data.Count);
+                return StageOutcome.Interrupted;
+            }
+            if (context.ShouldSave(step)) Save(context, step, policy, trainer, cursor, data.Count);
+        }
+
+        Directory.CreateDirectory(context.OutputDirectory);
+        policy.Save(context.OutputDirectory, policy.Model.Model.DType);
+        log.Information("sft: model written to {Output}", context.OutputDirectory);
+        return StageOutcome.Completed;
+    }
+
+    /// <summary>training.steps, or ceil(epochs × examples / global batch).</summary>
+    public static long TotalSteps(TrainingOptions training, int examples) =>
+        training.Steps ?? Math.Max(1, (long)Math.Ceiling(training.Epochs * examples / training.GlobalBatch));
+
+    private static void Save(StageContext context, long step, LanguageModel policy, SftTrainer trainer, DataCursor cursor, int examples) =>
+        context.SaveCheckpoint(step, dir => TrainerCheckpoint.Write(dir, policy, trainer.Optimizer, new JsonObject
+        {
+            ["kind"] = "sft",
+            ["step"] = step,
+            ["examples"] = examples,
+            ["cursor"] = cursor.Save(),
+        }), new Dictionary<string, string> { ["kind"] = "sft" });
+
+    private static void RestoreState(SavedCheckpoint checkpoint, LanguageModel policy, SftTrainer trainer, DataCursor cursor, int examples, Serilog.ILogger log)
+    {
+        var state = TrainerCheckpoint.Restore(checkpoint.Path, policy, trainer.Optimizer);
+        var where = Path.Combine(checkpoint.Path, TrainerCheckpoint.StateFile);
+        if (state["step"] is not JsonValue stepValue || stepValue.GetValue<long>() != checkpoint.Step)
+            throw new InvalidDataException($"{where}: \"step\" is {state["step"]?.ToJsonString() ?? "missing"}, but the checkpoint is step {checkpoint.Step}");
+        if (state["cursor"] is not JsonObject cursorState)
+            throw new InvalidDataException($"{where}: \"cursor\" missing: not an sft checkpoint");
+        cursor.Restore(cursorState);
+        var saved = state["examples"]?.GetValue<int>();
+        if (saved != examples)
+            log.Warning("the training set has {Now} examples but had {Then} when checkpoint {Path} was written: the data order will differ from an uninterrupted run",
+                examples, saved, checkpoint.Path);
+    }
+}

@@ -1,0 +1,71 @@
+using ReasonFlux.Models;
+using ReasonFlux.Recipes.Options;
+using ReasonFlux.Torch;
+using static ReasonFlux.Torch.torch;
+using F = ReasonFlux.Torch.torch.nn.functional;
+
+namespace ReasonFlux.Training.Sft;
+
+/// <summary>What one optimizer step did.</summary>
+/// <param name="Loss">Mean token cross-entropy over the trained tokens of the whole global batch.</param>
+/// <param name="GradNorm">Global gradient L2 norm before clipping.</param>
+/// <param name="TrainedTokens">Tokens that carried a loss.</param>
+/// <param name="Tokens">Real (non-pad) tokens processed.</param>
+public readonly record struct SftStepResult(double Loss, double GradNorm, long TrainedTokens, long Tokens);
+
+/// <summary>
+/// The SFT update: cross-entropy on next-token targets, accumulated over micro-batches and normalised by the
+/// trained-token count of the whole global batch (so a step's gradient does not depend on how the batch is split
+/// into micro-batches, unlike averaging per micro-batch), then gradient clipping and an AdamW step.
+/// </summary>
+public sealed class SftTrainer : IDisposable
+{
+    private readonly LanguageModel _policy;
+    private readonly Tensor[] _parameters;
+    private readonly bool _completionOnly;
+    private readonly double _maxGradNorm;
+
+    public SftTrainer(LanguageModel policy, OptimizerOptions optimizer, bool completionOnlyLoss)
+    {
+        _policy = policy;
+        _parameters = policy.Model.parameters().ToArray();
+        _completionOnly = completionOnlyLoss;
+        _maxGradNorm = optimizer.MaxGradNorm;
+        // Same parameter order as named_parameters(): TrainerCheckpoint maps optimizer state by that order.
+        Optimizer = new optim.AdamW(_parameters, optimizer.Lr, optimizer.Beta1, optimizer.Beta2, optimizer.Eps, optimizer.WeightDecay);
+    }
+
+    public optim.AdamW Optimizer { get; }
+
+    /// <summary>One optimizer step over <paramref name="batch"/>, split into micro-batches of <paramref name="microBatchSize"/>.</summary>
+    public SftStepResult Step(IReadOnlyList<SftExample> batch, int microBatchSize, double learningRate)
+    {
+        if (batch.Count == 0) throw new ArgumentException("empty batch", nameof(batch));
+        long trained = batch.Sum(e => (long)e.TrainedTokens(_completionOnly));
+        if (trained == 0) throw new InvalidOperationException("the batch has no token to train on");
+        var device = _policy.Model.Model.Device;
+        Optimizer.zero_grad();
+        double lossSum = 0;
+        long tokens = 0;
+        for (int start = 0; start < batch.Count; start += microBatchSize)
+        {
+            using var scope = NewDisposeScope();
+            var micro = SftMicroBatch.Create(batch.Skip(start).Take(microBatchSize).ToList(), _policy.PadTokenId, _completionOnly, device);
+            tokens += micro.Tokens;
+            if (micro.TrainedTokens == 0) continue;
+            var hidden = _policy.Model.Model.forward(micro.InputIds, micro.AttentionMask);
+            var rows = hidden.reshape(-1, hidden.size(-1)).index_select(0, micro.PredictorPositions);
+            var logits = _policy.Model.Logits(rows);
+            if (logits.dtype != ScalarType.Float32) logits = logits.to(ScalarType.Float32);
+            var summed = F.cross_entropy(logits, micro.Targets, reduction: F.Reduction.Sum);
+            summed.div(trained).backward();
+            lossSum += summed.ToDouble();
+        }
+        // Returns the norm before clipping; a bound of 0 measures without clipping (max_grad_norm: 0 disables it).
+        double norm = nn.utils.clip_grad_norm_(_parameters, _maxGradNorm);
+        Optimizer.step(learningRate);
+        return new SftStepResult(lossSum / trained, norm, trained, tokens);
+    }
+
+    public void Dispose() => Optimizer.Dispose();
+}

@@ -1,0 +1,20 @@
+using ReasonFlux.Runs;
+using ReasonFlux.Training.Grpo;
+using ReasonFlux.Training.Sft;
+
+namespace ReasonFlux.Training;
+
+/// <summary>Registers every stage runner of this library; the CLI calls it once at startup.</summary>
+public static class TrainingStages
+{
+    public static StageRunnerRegistry RegisterAll(StageRunnerRegistry registry)
+    {
+        registry.Register(new SftRunner());
+        registry.Register(new GrpoRunner());
+        // Process rewards from a frozen ReasonFlux-PRM, and periodic evaluation during GRPO.
+        GrpoRunner.ProcessRewardModelFactory ??= PrmProcessRewardModel.Load;
+        GrpoRunner.Evaluate ??= Eval.GrpoEvaluation.Evaluate;
+        registry.Register(new Eval.EvalRunner(Eval.PrmCompletionScorer.Load));
+        return registry;
+    }
+}
