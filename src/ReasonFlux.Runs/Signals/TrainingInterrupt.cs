@@ -45,11 +45,18 @@ public sealed class TrainingInterrupt : IDisposable
     /// <summary>Registers SIGINT and SIGTERM handlers. <paramref name="exit"/> defaults to <see cref="Environment.Exit"/>.</summary>
     public static TrainingInterrupt Install(Action<int>? exit = null, Action<string>? log = null)
     {
-        var interrupt = new TrainingInterrupt(exit ?? Environment.Exit, log);
+        var interrupt = new TrainingInterrupt(exit ?? ExitFromOwnThread, log);
         foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT })
             interrupt._registrations.Add(PosixSignalRegistration.Create(signal, interrupt.OnSignal));
         return interrupt;
     }
+
+    /// <summary>
+    /// Environment.Exit runs ProcessExit handlers, which wait for the runtime's signal-handling thread; called on
+    /// that very thread it can hang. Exiting from a thread of its own lets the handler return first.
+    /// </summary>
+    private static void ExitFromOwnThread(int code) =>
+        new Thread(() => Environment.Exit(code)) { IsBackground = false, Name = "signal-exit" }.Start();
 
     /// <summary>An instance with no signal handlers, driven only by <see cref="Request"/> (tests, embedding).</summary>
     public static TrainingInterrupt CreateDetached(Action<int>? exit = null, Action<string>? log = null) =>
