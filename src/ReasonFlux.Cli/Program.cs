@@ -15,6 +15,8 @@ foreach (var command in new Command[]
     LogprobsCommand.Create(),
     GenerateCommand.Create(),
     EvalCommand.Create(),
+    PrmScoreCommand.Create(),
+    SelectCommand.Create(),
     PrmDataCommand.Create(),
     PlotCommand.Create(),
 })

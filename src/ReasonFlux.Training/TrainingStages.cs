@@ -15,6 +15,8 @@ public static class TrainingStages
         GrpoRunner.ProcessRewardModelFactory ??= PrmProcessRewardModel.Load;
         GrpoRunner.Evaluate ??= Eval.GrpoEvaluation.Evaluate;
         registry.Register(new Eval.EvalRunner(Eval.PrmCompletionScorer.Load));
+        registry.Register(new Prm.PrmTrainRunner());
+        registry.Register(new Select.SelectRunner());
         return registry;
     }
 }

@@ -15,7 +15,8 @@ namespace ReasonFlux.Training.Prm;
 /// base with a fresh two-class or scalar head, with AdamW, the recipe's LR schedule, gradient clipping and
 /// accumulation. Checkpoints (step-N/) resume exactly; the output folder is a PRM that <see cref="PrmScorer"/>
 /// loads (layout in <see cref="PrmModelFolder"/>). Metrics per step: loss, loss/step, loss/final, lr, grad_norm.
-/// Model dtype follows model.dtype; gradient checkpointing is not implemented (model.gradient_checkpointing is ignored).
+/// Model dtype follows model.dtype; weight decay applies to every parameter; gradient checkpointing is not
+/// implemented (model.gradient_checkpointing is ignored).
 /// </summary>
 public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
 {
@@ -23,6 +24,9 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
     public const string FinalLossMetric = "loss/final";
 
     public override StageKind Kind => StageKind.Prm;
+
+    /// <summary>Called after each optimizer step, before the interrupt check (embedding and tests: e.g. request a stop at a given step).</summary>
+    public Action<long, StageContext>? AfterStep { get; init; }
 
     protected override StageOutcome Run(PrmTrainOptions o, StageContext context)
     {
@@ -112,6 +116,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
             };
             if (o.Head == PrmHead.TwoClass) metrics[StepLossMetric] = stepSum / t.GlobalBatch;
             context.ReportStep(step, metrics, step == total);
+            AfterStep?.Invoke(step, context);
 
             if (context.Interrupt.IsRequested)
             {

@@ -18,6 +18,9 @@ public sealed class SelectRunner : StageRunner<SelectOptions>
 
     public const string PartialScoresFile = "scores.partial.jsonl";
 
+    /// <summary>Called after each scored chunk with the chunk's step number, before the interrupt check.</summary>
+    public Action<long, StageContext>? AfterChunk { get; init; }
+
     public override StageKind Kind => StageKind.Select;
 
     protected override StageOutcome Run(SelectOptions o, StageContext context)
@@ -50,6 +53,7 @@ public sealed class SelectRunner : StageRunner<SelectOptions>
                 ["scored"] = done,
                 ["score/mean"] = scores.Average(s => s.Score),
             }, done == count);
+            AfterChunk?.Invoke(step, context);
             if (!context.Interrupt.IsRequested || done == count) return true;
             context.SaveCheckpoint(step, dir =>
             {

@@ -1,0 +1,86 @@
+using ReasonFlux.Tokenizers;
+
+namespace ReasonFlux.Rewards;
+
+/// <summary>
+/// Builds PRM inputs exactly as the reference code does. Two-class head (§2.2): the PRM's chat template with
+/// user = problem and assistant = "&lt;extra_0&gt;".join(segments) + "&lt;extra_0&gt;", add_generation_prompt false,
+/// then tokenized with special tokens recognised. Scalar head (§2.4): the raw text problem + response, no template.
+/// Long inputs are cut at the end (HF's right truncation).
+/// </summary>
+public sealed class PrmInputEncoder
+{
+    private readonly BpeTokenizer _tokenizer;
+    private readonly ChatTemplate? _template;
+    private readonly PrmScoringOptions _options;
+
+    /// <param name="tokenizer">The PRM's own tokenizer.</param>
+    /// <param name="template">The PRM's chat template (required for a two-class head).</param>
+    /// <param name="head">Which head reads the input.</param>
+    /// <param name="options">Mode, separator token and length limits.</param>
+    /// <param name="source">Where the tokenizer came from, for error messages.</param>
+    public PrmInputEncoder(BpeTokenizer tokenizer, ChatTemplate? template, PrmHeadKind head, PrmScoringOptions options, string source = "PRM tokenizer")
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        options.Validate();
+        _tokenizer = tokenizer;
+        _options = options;
+        Head = head;
+        if (head == PrmHeadKind.TwoClass)
+        {
+            _template = template ?? throw new ArgumentException($"{source}: a two-class PRM needs a chat template");
+            SeparatorTokenId = tokenizer.TokenToId(options.SeparatorToken)
+                ?? throw new InvalidDataException(
+                    $"{source}: the tokenizer has no token \"{options.SeparatorToken}\", the step separator a two-class PRM is read at " +
+                    "(ReasonFlux-PRM-7B and Qwen2.5-Math-PRM define <extra_0>); is this a PRM checkpoint?");
+        }
+    }
+
+    public PrmHeadKind Head { get; }
+
+    /// <summary>Id of the separator token in this tokenizer (−1 for a scalar head).</summary>
+    public int SeparatorTokenId { get; } = -1;
+
+    /// <summary>Padding id for batches: the tokenizer's pad token, else eos, else 0 (masked either way).</summary>
+    public int PadTokenId => _tokenizer.PadTokenId ?? _tokenizer.EosTokenId ?? 0;
+
+    /// <summary>The text the two-class head reads for <paramref name="sample"/> (before tokenization).</summary>
+    public string Render(PrmSample sample)
+    {
+        if (Head == PrmHeadKind.Scalar) return sample.Problem + sample.Text;
+        var sep = _options.SeparatorToken;
+        var assistant = _options.Mode == PrmScoringMode.Paper
+            ? string.Join(sep, sample.Segments) + sep
+            : sample.Text + sep;
+        return _template!.Render([ChatMessage.User(sample.Problem), ChatMessage.Assistant(assistant)], addGenerationPrompt: false);
+    }
+
+    /// <summary>Number of separators <see cref="Render"/> inserts.</summary>
+    public int SegmentCount(PrmSample sample) =>
+        Head == PrmHeadKind.Scalar ? 0 : _options.Mode == PrmScoringMode.Paper ? sample.Steps.Count + (sample.Answer is null ? 0 : 1) : 1;
+
+    public PrmEncodedInput Encode(PrmSample sample)
+    {
+        var ids = _tokenizer.Encode(Render(sample));
+        int limit = Head == PrmHeadKind.Scalar ? _options.ScalarMaxTokens : _options.MaxTokens;
+        if (ids.Length == 0) throw new InvalidDataException("PRM input is empty: the problem and response have no text and the template adds none");
+        if (Head == PrmHeadKind.Scalar)
+        {
+            bool cut = ids.Length > limit;
+            return new PrmEncodedInput(cut ? ids[..limit] : ids, [], 1, 0, cut);
+        }
+
+        int segments = SegmentCount(sample);
+        int stepCount = _options.Mode == PrmScoringMode.Paper ? sample.Steps.Count : 1;
+        // Our separators are the last ones: the template only appends closing tokens after the assistant content,
+        // so a literal separator inside the problem text cannot shift the readout.
+        var positions = new int[segments];
+        int found = 0;
+        for (int i = ids.Length - 1; i >= 0 && found < segments; i--)
+            if (ids[i] == SeparatorTokenId) positions[segments - 1 - found++] = i;
+        if (found < segments)
+            throw new InvalidDataException($"the PRM chat template kept {found} of the {segments} \"{_options.SeparatorToken}\" separators of the assistant turn");
+        if (ids.Length <= limit) return new PrmEncodedInput(ids, positions, stepCount, segments, false);
+        return new PrmEncodedInput(ids[..limit], positions.Where(p => p < limit).ToArray(), stepCount, segments, true);
+    }
+}
