@@ -20,12 +20,16 @@ public static class TrainerCheckpoint
     public const string StateFile = "trainer_state.json";
 
     /// <summary>Writes a checkpoint's contents into <paramref name="directory"/> (the checkpoint store renames it into place).</summary>
-    public static void Write(string directory, LanguageModel policy, optim.AdamW optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null)
-    {
+    public static void Write(string directory, LanguageModel policy, optim.AdamW optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null) =>
         // The model's own dtype, so the resumed weights are the same bits.
-        policy.Save(Path.Combine(directory, ModelFolder), policy.Model.Model.DType);
+        Write(directory, policy.Model, dir => policy.Save(dir, policy.Model.Model.DType), optimizer, trainerState, generators);
+
+    /// <summary>The same for any module; <paramref name="saveModel"/> writes the loadable model folder it is given.</summary>
+    public static void Write(string directory, nn.Module model, Action<string> saveModel, optim.AdamW optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null)
+    {
+        saveModel(Path.Combine(directory, ModelFolder));
         using var scope = NewDisposeScope();
-        var names = policy.Model.named_parameters().Select(p => p.Name).ToArray();
+        var names = model.named_parameters().Select(p => p.Name).ToArray();
         var tensors = new List<(string, Tensor)>();
         var steps = new JsonObject();
         for (int i = 0; i < names.Length; i++)
@@ -73,7 +77,11 @@ public static class TrainerCheckpoint
     }
 
     /// <summary>Restores optimizer state and RNG states; returns the trainer's JSON state.</summary>
-    public static JsonObject Restore(string directory, LanguageModel policy, optim.AdamW optimizer, IReadOnlyDictionary<string, Generator>? generators = null)
+    public static JsonObject Restore(string directory, LanguageModel policy, optim.AdamW optimizer, IReadOnlyDictionary<string, Generator>? generators = null) =>
+        Restore(directory, policy.Model, optimizer, policy.Model.Model.Device, generators);
+
+    /// <summary>The same for any module whose parameters live on <paramref name="device"/>.</summary>
+    public static JsonObject Restore(string directory, nn.Module model, optim.AdamW optimizer, Device device, IReadOnlyDictionary<string, Generator>? generators = null)
     {
         var statePath = Path.Combine(directory, StateFile);
         if (!File.Exists(statePath)) throw new FileNotFoundException($"{statePath}: trainer state missing from the checkpoint", statePath);
@@ -81,17 +89,17 @@ public static class TrainerCheckpoint
         try { state = JsonNode.Parse(File.ReadAllText(statePath))!.AsObject(); }
         catch (Exception e) when (e is JsonException or InvalidOperationException) { throw new InvalidDataException($"{statePath}: {e.Message}"); }
         var steps = state["optimizer_steps"]?.AsObject() ?? throw new InvalidDataException($"{statePath}: \"optimizer_steps\" missing");
-        var tensors = TensorFiles.Read(Path.Combine(directory, OptimizerFile), policy.Model.Model.Device);
+        var tensors = TensorFiles.Read(Path.Combine(directory, OptimizerFile), device);
         try
         {
-            var names = policy.Model.named_parameters().Select(p => p.Name).ToArray();
+            var names = model.named_parameters().Select(p => p.Name).ToArray();
             for (int i = 0; i < names.Length; i++)
             {
                 if (!tensors.TryGetValue($"{names[i]}.exp_avg", out var m) || !tensors.TryGetValue($"{names[i]}.exp_avg_sq", out var v))
                     throw new InvalidDataException($"{Path.Combine(directory, OptimizerFile)}: no optimizer state for \"{names[i]}\"");
                 optimizer.SetState(i, m, v, (long)steps[names[i]]!);
             }
-            set_rng_state(tensors["rng.default"]);
+            if (tensors.TryGetValue("rng.default", out var rng)) set_rng_state(rng);
             if (generators is not null)
                 foreach (var (name, g) in generators)
                     if (tensors.TryGetValue($"rng.{name}", out var s)) g.set_state(s);

@@ -41,7 +41,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         PrmTokenizerFiles tokenizer;
         if (context.ResumeFrom is { } resume)
         {
-            var modelDir = PrmTrainerCheckpoint.ModelDirectory(resume.Path);
+            var modelDir = TrainerCheckpoint.ModelDirectory(resume.Path);
             tokenizer = PrmTokenizerFiles.Prepare(modelDir, o.StepSeparator, Qwen2Config.Load(modelDir).VocabSize, chatTemplate: null);
             (model, config) = PrmModelFolder.Load(modelDir, o.Head, dtype, device);
         }
@@ -70,7 +70,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         using var optimizer = new optim.AdamW(parameters, o.Optimizer.Lr, o.Optimizer.Beta1, o.Optimizer.Beta2, o.Optimizer.Eps, o.Optimizer.WeightDecay);
         if (context.ResumeFrom is { } from)
         {
-            var state = PrmTrainerCheckpoint.Restore(from.Path, model, optimizer, device);
+            var state = TrainerCheckpoint.Restore(from.Path, model, optimizer, device);
             cursor.Restore(state["cursor"]?.AsObject() ?? throw new InvalidDataException($"{from.Path}: trainer state has no \"cursor\""));
         }
         log.Information("prm: {Examples} examples, {Steps} steps of {Batch} sequences, head {Head}, on {Device}", data.Count, total, t.GlobalBatch, o.Head, device);
@@ -78,7 +78,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         var objective = new PrmObjective(o.Loss, encoder.PadTokenId, device);
         JsonObject TrainerState(long step) => new() { ["step"] = step, ["total_steps"] = total, ["cursor"] = cursor.Save() };
         void Save(long step) => context.SaveCheckpoint(step,
-            dir => PrmTrainerCheckpoint.Write(dir, model, config, tokenizer, dtype, optimizer, TrainerState(step)),
+            dir => TrainerCheckpoint.Write(dir, model, d => PrmModelFolder.Save(model, config, tokenizer, d, dtype), optimizer, TrainerState(step)),
             new Dictionary<string, string> { ["kind"] = "prm" });
 
         context.Progress.Start(o.Name, total, context.FirstStep);
