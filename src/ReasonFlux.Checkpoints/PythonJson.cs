@@ -52,26 +52,5 @@ internal static class PythonJson
     }
 
     /// <summary>Python's <c>ensure_ascii=True</c> escaping: everything outside ' '..'~' becomes \uXXXX (lowercase hex, surrogate pairs).</summary>
-    internal static void AppendString(StringBuilder sb, string s)
-    {
-        sb.Append('"');
-        foreach (char c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    if (c < 0x20 || c > 0x7e) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else sb.Append(c);
-                    break;
-            }
-        }
-        sb.Append('"');
-    }
+    internal static void AppendString(StringBuilder sb, string s) => JsonStringEscaper.Append(sb, s, asciiOnly: true);
 }

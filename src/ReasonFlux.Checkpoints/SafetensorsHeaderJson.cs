@@ -56,28 +56,7 @@ internal static class SafetensorsHeaderJson
     }
 
     /// <summary>serde_json string escaping: only '"', '\\' and control characters; non-ASCII stays raw UTF-8.</summary>
-    internal static void AppendString(StringBuilder sb, string s)
-    {
-        sb.Append('"');
-        foreach (char c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    if (c < 0x20) sb.Append("\\u00").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-                    else sb.Append(c);
-                    break;
-            }
-        }
-        sb.Append('"');
-    }
+    internal static void AppendString(StringBuilder sb, string s) => JsonStringEscaper.Append(sb, s, asciiOnly: false);
 }
 
 /// <summary>A tensor placed in a file: its source and its [Begin, End) data offsets.</summary>
