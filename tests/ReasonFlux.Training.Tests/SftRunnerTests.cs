@@ -42,10 +42,12 @@ public class SftRunnerTests
         using var dir = new TempDir();
         // Accumulation, shuffling across an epoch boundary (8 steps × 8 = 64 = one epoch + the next one's start with 10 steps),
         // periodic saves with keep_last 1 (the checkpoint resumed from gets pruned while training goes on).
-        var whole = SftRecipes.Write(dir, QuickstartData, steps: 10, microBatch: 4, accumulation: 2, saveEvery: 2, keepLast: 1, runName: "whole");
+        var epochOf64 = dir["sft-64.jsonl"];
+        File.WriteAllLines(epochOf64, File.ReadLines(QuickstartData).Take(64));
+        var whole = SftRecipes.Write(dir, epochOf64, steps: 10, microBatch: 4, accumulation: 2, saveEvery: 2, keepLast: 1, runName: "whole");
         Assert.Equal(StageOutcome.Completed, SftRecipes.Run(whole, new ResumeRequest.Fresh()).Outcome);
 
-        var split = SftRecipes.Write(dir, QuickstartData, steps: 10, microBatch: 4, accumulation: 2, saveEvery: 2, keepLast: 1, runName: "split");
+        var split = SftRecipes.Write(dir, epochOf64, steps: 10, microBatch: 4, accumulation: 2, saveEvery: 2, keepLast: 1, runName: "split");
         var stopped = SftRecipes.Run(split, new ResumeRequest.Fresh(), interruptAfter: 5);
         Assert.Equal((StageOutcome.Interrupted, 75), (stopped.Outcome, stopped.ExitCode));
         Assert.Equal([5L], CheckpointStore.ListSteps(SftRecipes.StageDirectory(split)));
