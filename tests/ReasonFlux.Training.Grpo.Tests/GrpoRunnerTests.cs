@@ -98,11 +98,12 @@ public sealed class GrpoRunnerTests : IDisposable
         return metrics.Single(m => m.Name == MetricNames.RewardProcess).Values.ToList();
     }
 
-    private RunResult RunOnce(string yaml, ResumeRequest resume, TrainingInterrupt interrupt)
+    private RunResult RunOnce(string yaml, ResumeRequest resume, TrainingInterrupt interrupt, Action<long>? stepCompleted = null)
     {
         GrpoRunner.ProcessRewardModelFactory = (_, _) => new LowercasePrm();
         var recipe = RecipeLoader.Parse(yaml, "test.yaml");
-        return new RecipeRunner(new StageRunnerRegistry().Register(new GrpoRunner())).Run(recipe, resume, interrupt, new RunSettings { Interactive = false });
+        var runner = new GrpoRunner { StepCompleted = stepCompleted };
+        return new RecipeRunner(new StageRunnerRegistry().Register(runner)).Run(recipe, resume, interrupt, new RunSettings { Interactive = false });
     }
 
     private static Dictionary<string, float[]> Weights(string dir)
@@ -121,14 +122,9 @@ public sealed class GrpoRunnerTests : IDisposable
         var resumed = Recipe("step", 4).Replace($"{_dir}/runs", $"{_dir}/resumed");
         using (var i = TrainingInterrupt.CreateDetached(_ => throw new InvalidOperationException("exit")))
         {
-            // Ask for a stop as step 2 reports its metrics: the runner saves step 2 and exits with 75.
-            var progressFile = Path.Combine(_dir, "resumed", "grpo-test", "grpo", "metrics.jsonl");
-            var watcher = Task.Run(async () =>
-            {
-                while (!File.Exists(progressFile) || File.ReadAllLines(progressFile).Length < 2) await Task.Delay(20);
-                i.Request(System.Runtime.InteropServices.PosixSignal.SIGTERM);
-            });
-            var first = RunOnce(resumed, ResumeRequest.Parse(null), i);
+            // A stop requested as step 2 finishes: the runner saves step 2 and exits with 75.
+            var first = RunOnce(resumed, ResumeRequest.Parse(null), i,
+                step => { if (step == 2) i.Request(System.Runtime.InteropServices.PosixSignal.SIGTERM); });
             Assert.Equal(75, first.ExitCode);
         }
         using (var i = TrainingInterrupt.CreateDetached(_ => throw new InvalidOperationException("exit")))
@@ -138,6 +134,22 @@ public sealed class GrpoRunnerTests : IDisposable
         var b = Weights(Path.Combine(_dir, "resumed", "grpo-test", "grpo", "output"));
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
         foreach (var (name, values) in a) Assert.True(values.SequenceEqual(b[name]), $"{name} differs after resume");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void PpoEpochs_SecondPassMeasuresRatioAgainstFrozenSamplingLogProbs(int epochs)
+    {
+        var yaml = Recipe("step", 2).Replace("  seed: 3", $"  seed: 3\n  ppo_epochs: {epochs}");
+        Assert.Contains("ppo_epochs", yaml);
+        Run(yaml);
+        var metrics = MetricsFile.Read(Path.Combine(_dir, "runs", "grpo-test", "grpo", "metrics.jsonl"));
+        var ratio = metrics.Single(m => m.Name == "ratio_mean").Values;
+        // One update per step: the sampling policy is the current one, ratio exactly 1. Two passes: the second
+        // pass sees weights the first one moved, against log-probs frozen before it.
+        if (epochs == 1) Assert.All(ratio, r => Assert.Equal(1.0, r, 6));
+        else Assert.All(ratio, r => Assert.NotEqual(1.0, r, 6));
     }
 
     [Theory]

@@ -23,6 +23,9 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
     /// <summary>Periodic evaluation hook: (policy, options, step) → metrics to log under eval/.</summary>
     public static Func<LanguageModel, GrpoOptions, long, IReadOnlyDictionary<string, double>>? Evaluate { get; set; }
 
+    /// <summary>Called after each step is reported, before the interrupt is polled (tests stop a run at an exact step).</summary>
+    public Action<long>? StepCompleted { get; init; }
+
     public override StageKind Kind => StageKind.Grpo;
 
     protected override StageOutcome Run(GrpoOptions o, StageContext ctx)
@@ -72,6 +75,7 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
             if (Evaluate is not null && o.Eval.Every > 0 && (step % o.Eval.Every == 0 || step == o.Training.Steps))
                 foreach (var (k, v) in Evaluate(policy, o, step)) metrics[MetricNames.EvalPrefix + k] = v;
             ctx.ReportStep(step, metrics, step == o.Training.Steps);
+            StepCompleted?.Invoke(step);
 
             var interrupted = ctx.Interrupt.IsRequested;
             if (interrupted || ctx.ShouldSave(step))

@@ -33,7 +33,7 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
         // The policy that sampled: with one update per step the current weights are it, so the ratio starts at 1
         // and no extra forward pass is needed; otherwise freeze its log-probs before the first update.
         bool singleUpdate = options.UpdatesPerStep == 1;
-        var old = singleUpdate ? null : sequences.Select(s => LogProbs(policy, [s], grad: false)).ToArray();
+        var old = singleUpdate ? null : SamplingLogProbs(sequences, micro);
 
         double lossSum = 0, tokens = 0, clipped = 0, kl = 0, ratio = 0, gradNormSum = 0;
         int updates = 0;
@@ -113,11 +113,21 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
         return (logp, tensor(mask, [n, length - 1], device), tensor(adv, [n, length - 1], device));
     }
 
-    private float[] LogProbs(Qwen2ForCausalLM model, GrpoSequence[] batch, bool grad)
+    /// <summary>Per-sequence log-probs under the current (sampling) weights, batched as the update will be.</summary>
+    private float[][] SamplingLogProbs(IReadOnlyList<GrpoSequence> sequences, int micro)
     {
-        using var scope = NewDisposeScope();
-        using var mode = grad ? enable_grad() : no_grad();
-        return Forward(model, batch).LogProbs.ToFloatArray();
+        var result = new float[sequences.Count][];
+        using var noGrad = no_grad();
+        for (int start = 0; start < sequences.Count; start += micro)
+        {
+            using var scope = NewDisposeScope();
+            var rows = Enumerable.Range(start, Math.Min(micro, sequences.Count - start)).ToArray();
+            var logp = Forward(policy, rows.Select(i => sequences[i]).ToArray()).LogProbs;
+            int width = (int)logp.size(1);
+            var flat = logp.ToFloatArray();
+            for (int r = 0; r < rows.Length; r++) result[rows[r]] = flat.AsSpan(r * width, width).ToArray();
+        }
+        return result;
     }
 
     private static Tensor Pad(float[][] rows, long[] shape, Device device)
