@@ -1,13 +1,14 @@
 namespace ReasonFlux.Algorithms;
 
+/// <summary>How the masked per-token loss matrix of one optimizer update becomes a scalar.</summary>
 public enum LossReduction
 {
-    /// <summary>Masked token mean over each micro-batch (TRL "bnpo"): micro-batch size changes the weighting.</summary>
-    TokenMeanPerMicroBatch,
-    /// <summary>Per-sequence token mean, then mean over the global batch (original GRPO, "seq-mean-token-mean").</summary>
+    /// <summary>Σ_i Σ_t l_it / Σ_i |o_i|: token mean over the whole accumulated batch (DAPO; verl "token-mean").</summary>
+    TokenMean,
+    /// <summary>(1/N) Σ_i (Σ_t l_it / |o_i|): per-sequence token mean, then the mean over sequences (original GRPO).</summary>
     SequenceMean,
-    /// <summary>Sum over tokens divided by the token count of the whole accumulated batch (DAPO; verl "token-mean").</summary>
-    GlobalTokenMean,
+    /// <summary>(1/N) Σ_i (Σ_t l_it / C): each sequence's token sum over a constant C (Dr. GRPO), then the mean over sequences.</summary>
+    SequenceSumOverConstant,
 }
 
 public enum KlKind { K1, K2, K3 }
@@ -21,6 +22,14 @@ public sealed record PolicyLossOptions
     public double DualClip { get; init; } = 3.0;
     public double KlCoefficient { get; init; }
     public KlKind Kl { get; init; } = KlKind.K3;
+    /// <summary>Weight of the entropy bonus: the loss gets −coef · H per token.</summary>
     public double EntropyCoefficient { get; init; }
-    public LossReduction Reduction { get; init; } = LossReduction.GlobalTokenMean;
+    public LossReduction Reduction { get; init; } = LossReduction.TokenMean;
+    /// <summary>C of <see cref="LossReduction.SequenceSumOverConstant"/> (Dr. GRPO uses the generation budget).</summary>
+    public double NormConstant { get; init; } = 1;
+    /// <summary>
+    /// Truncated importance sampling: the policy-gradient term of each token is weighted by
+    /// min(π_old/π_rollout, cap), correcting for the rollout engine's numerics differing from the trainer's; 0: off.
+    /// </summary>
+    public double TisCap { get; init; }
 }

@@ -82,7 +82,7 @@ public class RecipeErrorTests
         var error = Single(Grpo + "\nalgorithm:\n  loss_aggregation: tokens\n");
         Assert.Equal(new SourceLocation("r.yaml", 7, 21), error.Location);
         Assert.Contains("did you mean \"token\"?", error.Message);
-        Assert.Contains("token, sequence, dapo", error.Message);
+        Assert.Contains("token, sequence, seq_sum_norm", error.Message);
     }
 
     [Fact]

@@ -8,38 +8,14 @@ using ReasonFlux.Training.Grpo;
 namespace ReasonFlux.Training.Grpo.Tests;
 
 /// <summary>
-/// GRPO end to end on builtin:tiny. The process reward comes from a scripted PRM that scores a step by the
-/// fraction of its characters that are lowercase letters: a random tiny policy writes ~10% of them, so the
-/// signal is there from the start, and learning shows as a rising reward.
+/// GRPO end to end on builtin:tiny with the scripted <see cref="LowercasePrm"/>: learning shows as a rising reward.
 /// </summary>
 [Collection("GrpoStatics")]
 public sealed class GrpoRunnerTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "rf-grpo-" + Guid.NewGuid().ToString("N"));
 
-    private sealed class LowercasePrm : IProcessRewardModel
-    {
-        public int Calls;
-
-        public IReadOnlyList<ProcessScore> Score(IReadOnlyList<(string Problem, IReadOnlyList<string> Steps)> items)
-        {
-            Calls++;
-            return items.Select(item =>
-            {
-                var steps = item.Steps.Select(s => s.Length == 0 ? 0.0 : s.Count(char.IsAsciiLetterLower) / (double)s.Length).ToArray();
-                return new ProcessScore(steps, steps.Length == 0 ? 0 : steps.Average());
-            }).ToArray();
-        }
-
-        public void Dispose() { }
-    }
-
-    public GrpoRunnerTests()
-    {
-        Directory.CreateDirectory(Path.Combine(_dir, "scripted-prm"));
-        File.WriteAllText(Path.Combine(_dir, "scripted-prm", "config.json"), "{}"); // the PRM itself is scripted below
-        File.WriteAllLines(Path.Combine(_dir, "prompts.jsonl"), Enumerable.Range(0, 8).Select(i => $"{{\"problem\": \"Write something {i}\", \"answer\": \"{i}\"}}"));
-    }
+    public GrpoRunnerTests() => GrpoTestKit.WriteInputs(_dir);
 
     public void Dispose()
     {
@@ -47,43 +23,7 @@ public sealed class GrpoRunnerTests : IDisposable
         Directory.Delete(_dir, true);
     }
 
-    private string Recipe(string mode, int steps, string extra = "") => $"""
-        run_name: grpo-test
-        output_dir: {_dir}/runs
-        kind: grpo
-        model:
-          path: builtin:tiny
-          dtype: float32
-        data:
-          train: {_dir}/prompts.jsonl
-          max_prompt_tokens: 64
-        rollout:
-          group_size: 8
-          prompts_per_step: 2
-          max_new_tokens: 12
-          temperature: 1.0
-        reward:
-          outcome_weight: 0.25
-          process_weight: 0.75
-          process_advantage: {mode}
-          prm:
-            path: {_dir}/scripted-prm
-        algorithm:
-          beta_kl: 0.0
-        optimizer:
-          lr: 0.01
-          max_grad_norm: 1.0
-        training:
-          steps: {steps}
-          micro_batch_size: 8
-          seed: 3
-        checkpoint:
-          save_every: 0
-          keep_last: 1
-        logging:
-          progress: plain
-        {extra}
-        """;
+    private string Recipe(string mode, int steps) => GrpoTestKit.Recipe(_dir, $"{_dir}/runs", steps, mode);
 
     private List<double> Run(string yaml)
     {
@@ -106,12 +46,6 @@ public sealed class GrpoRunnerTests : IDisposable
         return new RecipeRunner(new StageRunnerRegistry().Register(runner)).Run(recipe, resume, interrupt, new RunSettings { Interactive = false });
     }
 
-    private static Dictionary<string, float[]> Weights(string dir)
-    {
-        using var loaded = ReasonFlux.Models.PretrainedModel.Load(dir);
-        return loaded.Module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().ToArray<float>());
-    }
-
     [Fact]
     public void KilledAndResumed_EndsBitIdenticalToUninterrupted()
     {
@@ -130,8 +64,8 @@ public sealed class GrpoRunnerTests : IDisposable
         using (var i = TrainingInterrupt.CreateDetached(_ => throw new InvalidOperationException("exit")))
             Assert.Equal(0, RunOnce(resumed, ResumeRequest.Parse("auto"), i).ExitCode);
 
-        var a = Weights(Path.Combine(_dir, "straight", "grpo-test", "grpo", "output"));
-        var b = Weights(Path.Combine(_dir, "resumed", "grpo-test", "grpo", "output"));
+        var a = GrpoTestKit.Weights(Path.Combine(_dir, "straight", "grpo-test", "grpo", "output"));
+        var b = GrpoTestKit.Weights(Path.Combine(_dir, "resumed", "grpo-test", "grpo", "output"));
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
         foreach (var (name, values) in a) Assert.True(values.SequenceEqual(b[name]), $"{name} differs after resume");
     }

@@ -56,6 +56,24 @@ public class GenerateCommandTests
             Assert.Equal(lines[2 * p].Value["token_ids"]!.ToJsonString(), lines[2 * p + 1].Value["token_ids"]!.ToJsonString());
     }
 
+    [Fact]
+    public void Invoke_StopStrings_CutTheTextBeforeTheFirstOne()
+    {
+        using var dir = new TempDir();
+        WritePrompts(dir);
+        string[] stops = ["a", "e", "i", "o", "u", "t", "n", "s", "r", "h", "l", "d"];
+        var lines = Generate(dir, "s.jsonl", ["--n", "4", "--max-new-tokens", "24", "--seed", "1", .. stops.SelectMany(s => new[] { "--stop", s })]);
+        var stopped = 0;
+        foreach (var line in lines)
+        {
+            var text = (string)line.Value["text"]!;
+            Assert.DoesNotContain(stops, s => text.Contains(s, StringComparison.Ordinal));
+            var ids = line.Value["token_ids"]!.AsArray();
+            if ((string)line.Value["finish_reason"]! == "stop" && (int)ids[^1]! is not (256 or 258)) stopped++;
+        }
+        Assert.True(stopped > 0, "no sample ended on a stop string");
+    }
+
     [Theory]
     [InlineData("{\"text\": \"x\"}")]
     [InlineData("{\"ids\": []}")]

@@ -13,11 +13,11 @@ namespace ReasonFlux.Cli.Commands;
 
 /// <summary>
 /// <c>reasonflux generate --model DIR --input prompts.jsonl --output out.jsonl [--n N] [--temperature T]
-/// [--top-p P] [--top-k K] [--max-new-tokens M] [--seed S] [--chat]</c>: samples completions with the batched
+/// [--top-p P] [--top-k K] [--max-new-tokens M] [--seed S] [--chat] [--stop STRING]...</c>: samples completions with the batched
 /// KV-cache <see cref="RolloutEngine"/>. Input lines hold "prompt" (raw text, or a user turn rendered with the
 /// chat template and the generation prompt under --chat), "messages" (always rendered with the chat template
 /// and the generation prompt) or "ids" (token ids used as they are). Generation stops at the model's stop
-/// tokens (eos, &lt;|im_end|&gt;, &lt;|endoftext|&gt;) or max_new_tokens. One output line per sample, ordered by
+/// tokens (eos, &lt;|im_end|&gt;, &lt;|endoftext|&gt;), a --stop string or max_new_tokens. One output line per sample, ordered by
 /// (prompt, sample): prompt_index, sample_index, text, token_ids, logprobs, finish_reason. With the same seed the
 /// output is identical whatever the batching.
 /// </summary>
@@ -37,9 +37,10 @@ public static class GenerateCommand
         var chat = new Option<bool>("--chat") { Description = "Render each \"prompt\" as a user turn with the chat template and the generation prompt." };
         var chatTemplate = new Option<string?>("--chat-template") { Description = "chatml, plain, a .jinja file, or a template name from tokenizer_config.json (default: the model's own)." };
         var dtype = new Option<string?>("--dtype") { Description = "float32, bfloat16 or float16 (default: the checkpoint's torch_dtype)." };
+        var stop = new Option<string[]>("--stop") { Description = "A string that ends a sample once its text contains it (the text is cut before it); repeat for several.", AllowMultipleArgumentsPerToken = false };
 
         var command = new Command("generate", "Sample completions for JSONL prompts with a causal LM.");
-        foreach (var option in new Option[] { model, input, output, n, temperature, topP, topK, maxNewTokens, seed, chat, chatTemplate, dtype })
+        foreach (var option in new Option[] { model, input, output, n, temperature, topP, topK, maxNewTokens, seed, chat, chatTemplate, dtype, stop })
             command.Options.Add(option);
         command.SetAction(parseResult => CommandRunner.Run(() =>
         {
@@ -56,6 +57,7 @@ public static class GenerateCommand
                 TopK = parseResult.GetValue(topK),
                 MaxNewTokens = parseResult.GetValue(maxNewTokens),
                 StopTokenIds = lm.StopTokenIds,
+                StopStrings = parseResult.GetValue(stop) ?? [],
                 Seed = parseResult.GetValue(seed),
             };
             sampling.Validate(); // its messages name the setting ("top_p must be in (0, 1]"); exit code 2

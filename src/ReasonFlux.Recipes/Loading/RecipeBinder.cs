@@ -212,7 +212,7 @@ internal sealed partial class RecipeBinder
                 Error(node, path, $"expected a list of strings, got {Describe(node)}");
                 return false;
             }
-            value = seq.Children.Select(c => Interpolate((YamlScalarNode)c, path)).ToList();
+            value = new ValueList<string>(seq.Children.Select(c => Interpolate((YamlScalarNode)c, path)));
             return true;
         }
         if (node is not YamlScalarNode scalar)

@@ -60,6 +60,7 @@ public static class RecipeWriter
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         string s => Quote(s),
         Enum e => SchemaNames.EnumName(e),
+        IReadOnlyList<string> list => "[" + string.Join(", ", list.Select(Quote)) + "]",
         _ => throw new NotSupportedException(value.GetType().Name),
     };
 

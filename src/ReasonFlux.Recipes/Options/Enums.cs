@@ -34,12 +34,12 @@ public enum PrmMode
 /// <summary>How the per-token loss matrix is reduced to a scalar (grpo-reference.md §2.5).</summary>
 public enum LossAggregation
 {
-    /// <summary>Masked mean over all response tokens of the mini-batch (verl token-mean).</summary>
+    /// <summary>Token mean over every completion token of the optimizer update (DAPO, verl token-mean).</summary>
     Token,
     /// <summary>Per-sequence token mean, then mean over sequences (original GRPO, verl seq-mean-token-mean).</summary>
     Sequence,
-    /// <summary>Sum over tokens divided by the active-token count of the whole accumulated batch (TRL dapo).</summary>
-    Dapo,
+    /// <summary>Per-sequence token sum over a constant, then mean over sequences (Dr. GRPO, verl seq-mean-token-sum-norm).</summary>
+    [EnumValue("seq_sum_norm")] SeqSumNorm,
 }
 
 /// <summary>KL estimator against the reference policy (grpo-reference.md §2.6).</summary>

@@ -49,6 +49,9 @@ public sealed record GrpoRolloutOptions
     [Doc("Keep only the top-k tokens; 0: off.")]
     [ValueRange(0, double.PositiveInfinity)]
     public int TopK { get; init; }
+
+    [Doc("Strings that end a completion once its decoded text contains one (e.g. \"</answer>\"); the text is cut before it, the tokens that wrote it stay in the loss. Besides the model's stop tokens.")]
+    public IReadOnlyList<string> Stop { get; init; } = ValueList<string>.Empty;
 }
 
 /// <summary>Reward = outcome_weight · r_outcome + process_weight · r_PRM (reasonflux-prm.md §5.1–5.2).</summary>
@@ -100,8 +103,16 @@ public sealed record GrpoAlgorithmOptions : IValidatedOptions
     [ValueRange(0, 100)]
     public double DualClip { get; init; } = 3.0;
 
-    [Doc("token: masked token mean per mini-batch; sequence: per-sequence mean then mean; dapo: token sum / global active tokens.")]
+    [Doc("How the per-token losses l_it of one optimizer update (N sequences o_i) become the loss. token: Σ_i Σ_t l_it / Σ_i |o_i|, the token mean over the update (DAPO). sequence: (1/N) Σ_i (1/|o_i|) Σ_t l_it, the mean of per-sequence token means (original GRPO). seq_sum_norm: (1/N) Σ_i (1/C) Σ_t l_it with the constant C = loss_norm_constant (Dr. GRPO: no length bias).")]
     public LossAggregation LossAggregation { get; init; } = LossAggregation.Token;
+
+    [Doc("C of loss_aggregation: seq_sum_norm; null: rollout.max_new_tokens. Only valid with seq_sum_norm.")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public int? LossNormConstant { get; init; }
+
+    [Doc("Truncated importance sampling: weight each token's policy-gradient term by min(π_old/π_rollout, tis_cap), where π_rollout is the probability the rollout engine reported when sampling (corrects rollout/trainer numerical mismatch; try 2). 0: off. Needs rollout.top_p 1 and top_k 0, since the engine reports probabilities of the truncated distribution.")]
+    [ValueRange(0, 1000)]
+    public double TisCap { get; init; }
 
     [Doc("Divide group-centred rewards by the group std (false: Dr.GRPO).")]
     public bool StdNormalize { get; init; } = true;
@@ -110,12 +121,16 @@ public sealed record GrpoAlgorithmOptions : IValidatedOptions
     [ValueRange(0, 1)]
     public double AdvantageEpsilon { get; init; } = 1e-6;
 
-    [Doc("Entropy bonus coefficient.")]
+    [Doc("Entropy bonus: the loss gets −entropy_coef · H(π(·|context)) per completion token, aggregated like the policy loss. 0: off (the entropy metric is logged either way).")]
     [ValueRange(0, 1)]
     public double EntropyCoef { get; init; }
 
-    public void Validate(OptionsValidation v) =>
+    public void Validate(OptionsValidation v)
+    {
         v.Require(DualClip == 0 || DualClip > 1, "dual_clip", $"must be 0 (off) or > 1, got {DualClip}");
+        v.Require(LossNormConstant is null || LossAggregation == LossAggregation.SeqSumNorm, "loss_norm_constant",
+            $"only applies to loss_aggregation: seq_sum_norm (it is {SchemaNames.EnumName(LossAggregation)}); remove it or change loss_aggregation");
+    }
 }
 
 /// <summary>Batching and length of a GRPO stage.</summary>
@@ -201,5 +216,13 @@ public sealed record GrpoOptions : StageOptions
             v.Require(SequencesPerStep % GlobalBatch == 0, "training.grad_accumulation",
                 $"micro_batch_size {Training.MicroBatchSize} × grad_accumulation {Training.GradAccumulation} = {GlobalBatch} must divide the {SequencesPerStep} sequences per step (prompts_per_step {Rollout.PromptsPerStep} × group_size {Rollout.GroupSize})");
         if (Eval.Every > 0) BenchmarkNames.Validate(Eval.Benchmark, "eval.benchmark", v);
+        for (int i = 0; i < Rollout.Stop.Count; i++)
+            v.Require(Rollout.Stop[i].Length > 0, $"rollout.stop[{i}]", "a stop string must not be empty");
+        if (Algorithm.TisCap > 0)
+            v.Require(Rollout.TopP == 1 && Rollout.TopK == 0, "algorithm.tis_cap",
+                $"needs rollout.top_p 1 and rollout.top_k 0 (they are {Rollout.TopP} and {Rollout.TopK}): the engine's log-probs are of the truncated distribution, so the importance ratio would be wrong");
     }
+
+    /// <summary>C of seq_sum_norm: loss_norm_constant, else the generation budget.</summary>
+    public int LossNormConstant => Algorithm.LossNormConstant ?? Rollout.MaxNewTokens;
 }

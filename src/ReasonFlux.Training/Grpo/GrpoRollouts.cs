@@ -30,7 +30,7 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
         var sampling = new SamplingParams
         {
             Temperature = ro.Temperature, TopP = ro.TopP, TopK = ro.TopK, MaxNewTokens = ro.MaxNewTokens,
-            StopTokenIds = policy.StopTokenIds, Seed = seed,
+            StopTokenIds = policy.StopTokenIds, StopStrings = ro.Stop, Seed = seed,
         };
         var completions = _engine.Generate(prompts.Select(p => p.PromptIds).ToArray(), sampling, g);
         int n = completions.Count;
@@ -67,7 +67,7 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
             for (int i = 0; i < n; i++) advantages[i] = Enumerable.Repeat((float)a[i], completions[i].TokenIds.Length).ToArray();
         }
 
-        var sequences = completions.Select((c, i) => new GrpoSequence(c.PromptIds, c.TokenIds, advantages[i])).ToArray();
+        var sequences = completions.Select((c, i) => new GrpoSequence(c.PromptIds, c.TokenIds, advantages[i], c.LogProbs)).ToArray();
         var lengths = completions.Select(c => (double)c.TokenIds.Length).ToArray();
         var metrics = new Dictionary<string, double>
         {

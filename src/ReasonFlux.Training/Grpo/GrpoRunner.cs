@@ -57,6 +57,9 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         var rollouts = new GrpoRollouts(policy, o, prm);
         var update = new GrpoUpdate(policy.Model, reference, optimizer, o, policy.PadTokenId);
         long totalUpdates = o.Training.Steps * o.UpdatesPerStep;
+        // Step-0 eval: curves start from the model training started from (a resumed run already logged it).
+        if (Evaluate is not null && o.Eval.Every > 0 && ctx.FirstStep == 1)
+            ctx.Metrics.Log(0, Evaluate(policy, o, 0).ToDictionary(kv => MetricNames.EvalPrefix + kv.Key, kv => kv.Value));
         ctx.Progress.Start(o.Name, o.Training.Steps, ctx.FirstStep);
         for (long step = ctx.FirstStep; step <= o.Training.Steps; step++)
         {

@@ -1,6 +1,7 @@
 using ReasonFlux.Algorithms;
 using ReasonFlux.Models.Heads;
 using ReasonFlux.Recipes.Options;
+using ReasonFlux.Runs;
 using ReasonFlux.Torch;
 using static ReasonFlux.Torch.torch;
 using F = ReasonFlux.Torch.torch.nn.functional;
@@ -8,12 +9,18 @@ using F = ReasonFlux.Torch.torch.nn.functional;
 namespace ReasonFlux.Training.Grpo;
 
 /// <summary>
-/// GRPO's second half ("compute loss"): per-token log-probs of the completions under the policy, the clipped
-/// surrogate against the sampling policy, an optional KL to a frozen reference, gradient accumulation over
-/// micro-batches, clipping and one AdamW step per global batch.
+/// GRPO's second half ("compute loss"): per-token log-probs (and entropies) of the completions under the policy,
+/// the clipped surrogate against the sampling policy, an optional KL to a frozen reference, an entropy bonus,
+/// gradient accumulation over micro-batches, clipping and one AdamW step per global batch.
 /// </summary>
 public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? reference, optim.AdamW optimizer, GrpoOptions options, int padTokenId)
 {
+    /// <summary>Largest |log π_rollout − log π_trainer| over the step's completion tokens, before any update.</summary>
+    public const string LogProbDiffMetric = "rollout/logprob_abs_diff_max";
+
+    /// <summary>Share of completion tokens whose truncated-IS weight hit algorithm.tis_cap.</summary>
+    public const string TisTruncatedMetric = "tis/truncated_fraction";
+
     private readonly PolicyLossOptions _loss = new()
     {
         ClipLow = options.Algorithm.ClipEpsilonLow,
@@ -22,7 +29,14 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
         KlCoefficient = options.Algorithm.BetaKl,
         Kl = options.Algorithm.KlEstimator switch { KlEstimator.K1 => KlKind.K1, KlEstimator.K2 => KlKind.K2, _ => KlKind.K3 },
         EntropyCoefficient = options.Algorithm.EntropyCoef,
-        Reduction = options.Algorithm.LossAggregation == LossAggregation.Sequence ? LossReduction.SequenceMean : LossReduction.GlobalTokenMean,
+        Reduction = options.Algorithm.LossAggregation switch
+        {
+            LossAggregation.Sequence => LossReduction.SequenceMean,
+            LossAggregation.SeqSumNorm => LossReduction.SequenceSumOverConstant,
+            _ => LossReduction.TokenMean,
+        },
+        NormConstant = options.LossNormConstant,
+        TisCap = options.Algorithm.TisCap,
     };
 
     /// <summary>Runs every optimizer update of one GRPO step; <paramref name="learningRate"/> maps the update index to its rate.</summary>
@@ -34,61 +48,80 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
         // and no extra forward pass is needed; otherwise freeze its log-probs before the first update.
         bool singleUpdate = options.UpdatesPerStep == 1;
         var old = singleUpdate ? null : SamplingLogProbs(sequences, micro);
+        double logprobDiffMax = old is null ? 0 : MaxRolloutDiff(sequences, old);
 
-        double lossSum = 0, tokens = 0, clipped = 0, kl = 0, ratio = 0, gradNormSum = 0;
+        double lossSum = 0, tokens = 0, clipped = 0, kl = 0, ratio = 0, entropy = 0, tisTruncated = 0, gradNormSum = 0;
         int updates = 0;
         for (int epoch = 0; epoch < options.Training.PpoEpochs; epoch++)
             for (int start = 0; start < sequences.Count; start += global)
             {
                 var chunk = Enumerable.Range(start, Math.Min(global, sequences.Count - start)).ToArray();
-                double normaliser = _loss.Reduction == LossReduction.SequenceMean ? chunk.Length : chunk.Sum(i => (double)sequences[i].CompletionIds.Length);
+                // Masked-out sequences (overlong filter) neither carry loss nor count in the normaliser.
+                double normaliser = _loss.Reduction == LossReduction.TokenMean
+                    ? chunk.Where(i => sequences[i].InLoss).Sum(i => (double)sequences[i].CompletionIds.Length)
+                    : chunk.Count(i => sequences[i].InLoss);
                 for (int m = 0; m < chunk.Length; m += micro)
                 {
                     using var scope = NewDisposeScope();
                     var rows = chunk.Skip(m).Take(micro).ToArray();
                     var batch = rows.Select(i => sequences[i]).ToArray();
-                    var (logp, mask, adv) = Forward(policy, batch);
-                    var oldLogp = old is null ? logp.detach() : Pad(rows.Select(i => old[i]).ToArray(), logp.shape, logp.device);
+                    var f = Forward(policy, batch, entropy: true);
+                    var oldLogp = old is null ? f.LogProbs.detach() : Pad(rows.Select(i => old[i]).ToArray(), f.LogProbs.shape, f.LogProbs.device);
+                    if (old is null && epoch == 0)
+                        using (no_grad())
+                            logprobDiffMax = Math.Max(logprobDiffMax, ((f.LogProbs.detach() - f.RolloutLogProbs).abs() * f.Mask).max().ToDouble());
                     Tensor? refLogp = null;
                     if (reference is not null && _loss.KlCoefficient > 0)
-                        using (no_grad()) refLogp = Forward(reference, batch).LogProbs;
-                    var (loss, stats) = PolicyLoss.Compute(logp, oldLogp, refLogp, adv, mask, _loss, normaliser);
+                        using (no_grad()) refLogp = Forward(reference, batch, entropy: false).LogProbs;
+                    var (loss, stats) = PolicyLoss.Compute(f.LogProbs, oldLogp, refLogp, f.Advantages, f.LossMask, _loss, normaliser, f.Entropy, f.RolloutLogProbs);
                     loss.backward();
                     lossSum += loss.ToDouble();
                     tokens += stats.Tokens;
                     clipped += stats.ClippedTokens;
                     kl += stats.KlSum;
                     ratio += stats.RatioSum;
+                    entropy += stats.EntropySum;
+                    tisTruncated += stats.TisTruncatedTokens;
                 }
                 gradNormSum += nn.utils.clip_grad_norm_(optimizer.Parameters, options.Optimizer.MaxGradNorm > 0 ? options.Optimizer.MaxGradNorm : double.PositiveInfinity);
                 optimizer.step(learningRate(updates));
                 optimizer.zero_grad();
                 updates++;
             }
-        return new Dictionary<string, double>
+        var metrics = new Dictionary<string, double>
         {
-            ["loss"] = lossSum / Math.Max(1, updates),
-            ["policy_loss"] = lossSum / Math.Max(1, updates),
-            ["kl"] = kl / Math.Max(1, tokens),
-            ["clip_ratio"] = clipped / Math.Max(1, tokens),
+            [MetricNames.Loss] = lossSum / Math.Max(1, updates),
+            [MetricNames.PolicyLoss] = lossSum / Math.Max(1, updates),
+            [MetricNames.Kl] = kl / Math.Max(1, tokens),
+            [MetricNames.ClipRatio] = clipped / Math.Max(1, tokens),
+            [MetricNames.Entropy] = entropy / Math.Max(1, tokens),
             ["ratio_mean"] = ratio / Math.Max(1, tokens),
-            ["grad_norm"] = gradNormSum / Math.Max(1, updates),
+            [MetricNames.GradNorm] = gradNormSum / Math.Max(1, updates),
+            [LogProbDiffMetric] = logprobDiffMax,
             ["updates"] = updates,
         };
+        if (_loss.TisCap > 0) metrics[TisTruncatedMetric] = tisTruncated / Math.Max(1, tokens);
+        return metrics;
     }
 
     /// <summary>
-    /// Log-probs of each completion token [n, L−1] (position k predicts token k+1), the completion mask and the
-    /// advantages in the same layout. Rows are prompt + completion, right-padded.
+    /// The tensors of one micro-batch in the [n, L−1] layout (position k predicts token k+1): log-probs of the
+    /// completion tokens, the rollout engine's log-probs, the completion mask, the loss mask (completion tokens of
+    /// sequences in the loss), the advantages and, when asked for, per-token entropies.
     /// </summary>
-    private (Tensor LogProbs, Tensor Mask, Tensor Advantages) Forward(Qwen2ForCausalLM model, GrpoSequence[] batch)
+    private sealed record MicroBatch(Tensor LogProbs, Tensor RolloutLogProbs, Tensor Mask, Tensor LossMask, Tensor Advantages, Tensor? Entropy);
+
+    /// <summary>Rows are prompt + completion, right-padded.</summary>
+    private MicroBatch Forward(Qwen2ForCausalLM model, GrpoSequence[] batch, bool entropy)
     {
         int n = batch.Length;
         int length = batch.Max(s => s.PromptIds.Length + s.CompletionIds.Length);
         var ids = new long[n * length];
         var attention = new long[n * length];
         var mask = new float[n * (length - 1)];
+        var lossMask = new float[n * (length - 1)];
         var adv = new float[n * (length - 1)];
+        var rollout = new float[n * (length - 1)];
         for (int r = 0; r < n; r++)
         {
             var s = batch[r];
@@ -100,8 +133,11 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
             }
             for (int k = 0; k < c; k++)
             {
-                mask[r * (length - 1) + p - 1 + k] = 1;
-                adv[r * (length - 1) + p - 1 + k] = s.Advantages[k];
+                int at = r * (length - 1) + p - 1 + k;
+                mask[at] = 1;
+                lossMask[at] = s.InLoss ? 1 : 0;
+                adv[at] = s.Advantages[k];
+                rollout[at] = k < s.RolloutLogProbs.Length ? s.RolloutLogProbs[k] : 0;
             }
         }
         var device = model.Model.Device;
@@ -110,7 +146,15 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
         // Log-probs under the distribution the sampler drew from (TRL divides by the temperature too).
         if (options.Rollout.Temperature > 0 && options.Rollout.Temperature != 1) logits = logits / options.Rollout.Temperature;
         var logp = F.token_logprobs(logits, idsT.narrow(1, 1, length - 1));
-        return (logp, tensor(mask, [n, length - 1], device), tensor(adv, [n, length - 1], device));
+        Tensor? h = null;
+        if (entropy)
+        {
+            // With a bonus the entropy needs its gradient; without one it is only a metric.
+            if (_loss.EntropyCoefficient > 0) h = TokenEntropy.FromLogits(logits);
+            else using (no_grad()) h = TokenEntropy.FromLogits(logits.detach());
+        }
+        var shape = new long[] { n, length - 1 };
+        return new MicroBatch(logp, tensor(rollout, shape, device), tensor(mask, shape, device), tensor(lossMask, shape, device), tensor(adv, shape, device), h);
     }
 
     /// <summary>Per-sequence log-probs under the current (sampling) weights, batched as the update will be.</summary>
@@ -122,12 +166,26 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
         {
             using var scope = NewDisposeScope();
             var rows = Enumerable.Range(start, Math.Min(micro, sequences.Count - start)).ToArray();
-            var logp = Forward(policy, rows.Select(i => sequences[i]).ToArray()).LogProbs;
+            var logp = Forward(policy, rows.Select(i => sequences[i]).ToArray(), entropy: false).LogProbs;
             int width = (int)logp.size(1);
             var flat = logp.ToFloatArray();
             for (int r = 0; r < rows.Length; r++) result[rows[r]] = flat.AsSpan(r * width, width).ToArray();
         }
         return result;
+    }
+
+    /// <summary>max |old − rollout| over completion tokens; old rows are in the padded [L−1] layout.</summary>
+    private static double MaxRolloutDiff(IReadOnlyList<GrpoSequence> sequences, float[][] old)
+    {
+        double max = 0;
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            var s = sequences[i];
+            int offset = s.PromptIds.Length - 1;
+            for (int k = 0; k < Math.Min(s.CompletionIds.Length, s.RolloutLogProbs.Length); k++)
+                max = Math.Max(max, Math.Abs(old[i][offset + k] - s.RolloutLogProbs[k]));
+        }
+        return max;
     }
 
     private static Tensor Pad(float[][] rows, long[] shape, Device device)

@@ -1,0 +1,39 @@
+using ReasonFlux.Recipes.Loading;
+using ReasonFlux.Recipes.Options;
+using ReasonFlux.Recipes.Schema;
+
+namespace ReasonFlux.Recipes.Tests;
+
+/// <summary>GRPO knobs that only make sense together are refused at validation, naming the key.</summary>
+public class GrpoKnobValidationTests
+{
+    private const string Grpo = """
+        kind: grpo
+        model:
+          path: builtin:tiny
+        data:
+          train: prompts.jsonl
+
+        """;
+
+    [Theory]
+    [InlineData("algorithm:\n  loss_norm_constant: 100\n", "algorithm.loss_norm_constant", "only applies to loss_aggregation: seq_sum_norm")]
+    [InlineData("rollout:\n  top_p: 0.9\nalgorithm:\n  tis_cap: 2\n", "algorithm.tis_cap", "needs rollout.top_p 1")]
+    [InlineData("rollout:\n  stop: [\"</answer>\", \"\"]\n", "rollout.stop[1]", "must not be empty")]
+    public void Refused(string section, string key, string message)
+    {
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(Grpo + section, "r.yaml"));
+        Assert.True(e.Errors.Count == 1, e.Message);
+        Assert.Equal(key, e.Errors[0].KeyPath);
+        Assert.Contains(message, e.Errors[0].Message);
+    }
+
+    [Fact]
+    public void Accepted_WithTheirDefaults()
+    {
+        var o = (GrpoOptions)RecipeLoader.Parse(Grpo + "rollout:\n  max_new_tokens: 64\n  stop: [\"</answer>\"]\nalgorithm:\n  loss_aggregation: seq_sum_norm\n", "r.yaml").Stages[0];
+        Assert.Equal(LossAggregation.SeqSumNorm, o.Algorithm.LossAggregation);
+        Assert.Equal(64, o.LossNormConstant);
+        Assert.Equal(["</answer>"], o.Rollout.Stop);
+    }
+}
