@@ -35,7 +35,7 @@ internal static class JinjaFilters
             case "length":
                 return v switch
                 {
-                    string s => (long)Py.CodePoints(s).Count,
+                    string s => (long)Py.CodePointCount(s),
                     Undefined => 0L,
                     JinjaDict d => (long)d.Count,
                     _ => (long)(Py.AsSequence(v) ?? throw new JinjaRuntimeError($"object of type '{Py.TypeName(v)}' has no len()")).Count,
@@ -76,7 +76,7 @@ internal static class JinjaFilters
                 var items = Py.Iterate(v);
                 var attribute = Arg(1, "attribute", null);
                 if (attribute is not null) items = items.Select(x => GetPath(x, attribute)).ToList();
-                return string.Join(sep, items.Select(Py.Str));
+                return JinjaLimits.Join(sep, items.Select(Py.Str), "join");
             }
             case "list":
                 return Py.Iterate(v).ToList();
@@ -128,9 +128,9 @@ internal static class JinjaFilters
                 string s = Py.Str(v);
                 string oldValue = Py.Str(Arg(0, "old", "")), newValue = Py.Str(Arg(1, "new", ""));
                 var count = Arg(2, "count", null);
-                if (count is null) return oldValue.Length == 0 ? s : s.Replace(oldValue, newValue, StringComparison.Ordinal);
+                if (count is null && oldValue.Length == 0) return s;
                 var method = JinjaOperators.GetAttr(s, "replace") as JinjaFunction;
-                return method!.Invoke([oldValue, newValue, count], []);
+                return method!.Invoke([oldValue, newValue, count ?? -1L], []);
             }
             case "reverse":
                 if (v is string rs) return string.Concat(Py.CodePoints(rs).AsEnumerable().Reverse());
@@ -275,8 +275,11 @@ internal static class JinjaFilters
 
     private static string Indent(string s, object? width, bool first, bool blank)
     {
-        string indention = width is string ws ? ws : new string(' ', (int)Py.ToLong(width));
+        long widthValue = width is string ? 0 : Py.ToLong(width);
+        JinjaLimits.CheckLength(widthValue, "indent width");
+        string indention = width is string ws ? ws : new string(' ', (int)Math.Max(0, widthValue));
         var lines = JinjaMethods.SplitLines(s + "\n").Cast<string>().ToList();
+        JinjaLimits.CheckLength(s.Length + (long)lines.Count * indention.Length, "indent");
         string rv;
         if (blank) rv = string.Join("\n" + indention, lines);
         else

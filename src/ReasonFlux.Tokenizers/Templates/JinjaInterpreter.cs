@@ -28,6 +28,7 @@ internal sealed class JinjaInterpreter
     }
 
     private readonly StringBuilder _out = new();
+    private readonly JinjaBudget _budget = new();
 
     public static string Render(List<Node> template, IReadOnlyDictionary<string, object?> variables)
     {
@@ -36,7 +37,16 @@ internal sealed class JinjaInterpreter
         foreach (var (k, v) in Globals) globals.Vars[k] = v;
         var root = new Frame(globals);
         foreach (var (k, v) in variables) root.Vars[k] = v;
-        var flow = interpreter.Execute(template, root);
+        Flow flow;
+        try
+        {
+            flow = interpreter.Execute(template, root);
+        }
+        catch (JinjaRuntimeError e)
+        {
+            // Raised outside any expression (a statement's step or depth check): no finer position is known.
+            throw new JinjaException(e.Message, 1, 1);
+        }
         if (flow != Flow.Normal) throw new JinjaException($"'{(flow == Flow.Break ? "break" : "continue")}' outside of a for loop", 1, 1);
         return interpreter._out.ToString();
     }
@@ -68,6 +78,7 @@ internal sealed class JinjaInterpreter
             {
                 list.Add(i);
                 if (list.Count > 1_000_000) throw new JinjaRuntimeError("range() too large");
+                if (step > 0 ? i > long.MaxValue - step : i < long.MinValue - step) break;
             }
             return list;
         }),
@@ -88,7 +99,21 @@ internal sealed class JinjaInterpreter
     {
         foreach (var node in nodes)
         {
-            var flow = ExecuteNode(node, frame);
+            Flow flow;
+            try
+            {
+                _budget.Enter();
+                _budget.Step();
+                flow = ExecuteNode(node, frame);
+            }
+            catch (JinjaRuntimeError e)
+            {
+                throw new JinjaException(e.Message, node.Line, node.Column);
+            }
+            finally
+            {
+                _budget.Exit();
+            }
             if (flow != Flow.Normal) return flow;
         }
         return Flow.Normal;
@@ -140,11 +165,13 @@ internal sealed class JinjaInterpreter
         {
             throw new JinjaException(e.Message, f.Iterable.Line, f.Iterable.Column);
         }
+        _budget.Charge(items.Count);
         if (f.Filter is not null)
         {
             var kept = new List<object?>();
             foreach (var item in items)
             {
+                _budget.Step();
                 var probe = new Frame(frame);
                 Bind(f, probe, item);
                 if (Py.Truthy(Evaluate(f.Filter, probe))) kept.Add(item);
@@ -155,6 +182,7 @@ internal sealed class JinjaInterpreter
 
         for (int i = 0; i < items.Count; i++)
         {
+            _budget.Step();
             var scope = new Frame(frame);
             Bind(f, scope, items[i]);
             scope.Vars["loop"] = new LoopContext(items, i);
@@ -185,6 +213,8 @@ internal sealed class JinjaInterpreter
             int mark = _out.Length;
             var flow = Execute(s.Body, frame);
             if (flow != Flow.Normal) throw new JinjaException("break/continue inside {% set %} block", s.Line, s.Column);
+            JinjaLimits.CheckLength(_out.Length - mark, "{% set %} block");
+            _budget.Charge(_out.Length - mark);
             value = _out.ToString(mark, _out.Length - mark);
             _out.Length = mark;
         }
@@ -222,12 +252,35 @@ internal sealed class JinjaInterpreter
     {
         try
         {
-            return EvaluateCore(e, frame);
+            _budget.Enter();
+            _budget.Step();
+            var value = EvaluateCore(e, frame);
+            if (BuildsValue(e))
+            {
+                JinjaLimits.CheckValue(value, "an expression");
+                _budget.Charge(JinjaBudget.SizeOf(value));
+            }
+            return value;
         }
         catch (JinjaRuntimeError err)
         {
             throw new JinjaException(err.Message, e.Line, e.Column);
         }
+        finally
+        {
+            _budget.Exit();
+        }
+    }
+
+    /// <summary>Expressions whose result is a new value (names, literals and item access return existing ones).</summary>
+    private static bool BuildsValue(Expr e) => e is BinaryExpr or FilterExpr or CallExpr or ListExpr or DictExpr or SliceExpr;
+
+    /// <summary>Charges the inputs an operation scans: work on a big string repeated in a loop is bounded too.</summary>
+    private void ChargeInputs(object? value, List<object?> args)
+    {
+        long units = JinjaBudget.SizeOf(value);
+        foreach (var a in args) units += JinjaBudget.SizeOf(a);
+        _budget.Charge(units);
     }
 
     private object? EvaluateCore(Expr e, Frame frame)
@@ -256,19 +309,34 @@ internal sealed class JinjaInterpreter
                 return d;
             }
             case AttrExpr a:
-                return JinjaOperators.GetAttr(Evaluate(a.Target, frame), a.Name);
+            {
+                var target = Evaluate(a.Target, frame);
+                var attr = JinjaOperators.GetAttr(target, a.Name);
+                // A bound string method scans its string when called.
+                if (attr is JinjaFunction) _budget.Charge(JinjaBudget.SizeOf(target));
+                return attr;
+            }
             case ItemExpr i:
-                return JinjaOperators.GetItem(Evaluate(i.Target, frame), Evaluate(i.Index, frame));
+            {
+                var target = Evaluate(i.Target, frame);
+                if (target is string str) _budget.Charge(str.Length);
+                return JinjaOperators.GetItem(target, Evaluate(i.Index, frame));
+            }
             case SliceExpr s:
-                return JinjaOperators.Slice(Evaluate(s.Target, frame),
+            {
+                var target = Evaluate(s.Target, frame);
+                _budget.Charge(JinjaBudget.SizeOf(target));
+                return JinjaOperators.Slice(target,
                     s.Start is null ? null : Evaluate(s.Start, frame),
                     s.Stop is null ? null : Evaluate(s.Stop, frame),
                     s.Step is null ? null : Evaluate(s.Step, frame));
+            }
             case CallExpr c:
             {
                 var callee = Evaluate(c.Callee, frame);
                 var args = c.Args.Select(x => Evaluate(x, frame)).ToList();
                 var kwargs = c.Kwargs.Select(x => (x.Name, Evaluate(x.Value, frame))).ToList();
+                ChargeInputs(null, args);
                 return callee switch
                 {
                     JinjaFunction f => f.Invoke(args, kwargs),
@@ -281,6 +349,7 @@ internal sealed class JinjaInterpreter
                 var value = Evaluate(f.Value, frame);
                 var args = f.Args.Select(x => Evaluate(x, frame)).ToList();
                 var kwargs = f.Kwargs.Select(x => (x.Name, Evaluate(x.Value, frame))).ToList();
+                ChargeInputs(value, args);
                 return JinjaFilters.Apply(f.Name, value, args, kwargs);
             }
             case TestExpr t:
@@ -312,7 +381,11 @@ internal sealed class JinjaInterpreter
                         return Py.Truthy(left) ? left : Evaluate(b.Right, frame);
                     }
                     case "~":
-                        return Py.Str(Evaluate(b.Left, frame)) + Py.Str(Evaluate(b.Right, frame));
+                    {
+                        string left = Py.Str(Evaluate(b.Left, frame)), right = Py.Str(Evaluate(b.Right, frame));
+                        JinjaLimits.CheckLength((long)left.Length + right.Length, "'~' concatenation");
+                        return left + right;
+                    }
                     default:
                         return JinjaOperators.Binary(b.Op, Evaluate(b.Left, frame), Evaluate(b.Right, frame));
                 }
@@ -322,6 +395,7 @@ internal sealed class JinjaInterpreter
                 foreach (var (op, operandExpr) in c.Rest)
                 {
                     var right = Evaluate(operandExpr, frame);
+                    _budget.Charge(JinjaBudget.SizeOf(left) + JinjaBudget.SizeOf(right));
                     bool ok = op switch
                     {
                         "==" => Py.Equals(left, right),

@@ -19,6 +19,9 @@ internal static class JinjaJson
 
     private static void Write(StringBuilder sb, object? value, int? indent, string itemSep, string keySep, bool sortKeys, int depth)
     {
+        JinjaLimits.CheckValueNesting(depth);
+        // A huge indent times many items must stop here, not after the builder has grown without bound.
+        JinjaLimits.CheckLength(sb.Length, "tojson");
         switch (value)
         {
             case null: sb.Append("null"); break;
@@ -77,7 +80,11 @@ internal static class JinjaJson
         for (int i = 0; i < count; i++)
         {
             if (i > 0) sb.Append(itemSep);
-            if (indent is int n) sb.Append('\n').Append(' ', n * (depth + 1));
+            if (indent is int n)
+            {
+                JinjaLimits.CheckLength(sb.Length + (long)n * (depth + 1), "tojson indent");
+                sb.Append('\n').Append(' ', n * (depth + 1));
+            }
             writeItem(i);
         }
         if (indent is int m) sb.Append('\n').Append(' ', m * depth);

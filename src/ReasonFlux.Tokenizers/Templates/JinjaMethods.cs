@@ -106,7 +106,7 @@ internal static class JinjaMethods
                 if (JinjaArgs.Get(args, kwargs, 0, "sub", true, fn) is not string sub) throw new JinjaRuntimeError($"{fn}() argument must be str");
                 if (name == "count")
                 {
-                    if (sub.Length == 0) return (long)(Py.CodePoints(s).Count + 1);
+                    if (sub.Length == 0) return (long)(Py.CodePointCount(s) + 1);
                     long n = 0;
                     for (int i = s.IndexOf(sub, StringComparison.Ordinal); i >= 0; i = s.IndexOf(sub, i + sub.Length, StringComparison.Ordinal)) n++;
                     return n;
@@ -117,7 +117,7 @@ internal static class JinjaMethods
             case "join":
             {
                 var items = Py.Iterate(JinjaArgs.Get(args, kwargs, 0, "iterable", true, fn));
-                return string.Join(s, items.Select(x => x as string ?? throw new JinjaRuntimeError($"sequence item: expected str instance, {Py.TypeName(x)} found")));
+                return JinjaLimits.Join(s, items.Select(x => x as string ?? throw new JinjaRuntimeError($"sequence item: expected str instance, {Py.TypeName(x)} found")), "str.join");
             }
             case "isdigit": return s.Length > 0 && Py.CodePoints(s).All(c => System.Text.Rune.GetUnicodeCategory(System.Text.Rune.GetRuneAt(c, 0)) == System.Globalization.UnicodeCategory.DecimalDigitNumber);
             case "isalpha": return s.Length > 0 && Py.CodePoints(s).All(c => System.Text.Rune.IsLetter(System.Text.Rune.GetRuneAt(c, 0)));
@@ -242,7 +242,7 @@ internal static class JinjaMethods
 
     private static string Replace(string s, string oldValue, string newValue, long count)
     {
-        if (count < 0 && oldValue.Length > 0) return s.Replace(oldValue, newValue, StringComparison.Ordinal);
+        // Every append is checked: replacing one character by a long string multiplies the size.
         var sb = new StringBuilder();
         if (oldValue.Length == 0)
         {
@@ -250,17 +250,23 @@ internal static class JinjaMethods
             long done = 0;
             for (int i = 0; i <= cps.Count; i++)
             {
-                if (count < 0 || done < count) { sb.Append(newValue); done++; }
+                if (count < 0 || done < count)
+                {
+                    JinjaLimits.CheckLength((long)sb.Length + newValue.Length, "str.replace");
+                    sb.Append(newValue);
+                    done++;
+                }
                 if (i < cps.Count) sb.Append(cps[i]);
             }
             return sb.ToString();
         }
         int start = 0;
         long replaced = 0;
-        while (replaced < count)
+        while (count < 0 || replaced < count)
         {
             int idx = s.IndexOf(oldValue, start, StringComparison.Ordinal);
             if (idx < 0) break;
+            JinjaLimits.CheckLength((long)sb.Length + (idx - start) + newValue.Length, "str.replace");
             sb.Append(s, start, idx - start).Append(newValue);
             start = idx + oldValue.Length;
             replaced++;

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace ReasonFlux.Tokenizers.Templates;
 
 /// <summary>Python semantics of the binary operators, "in", attribute and item access, and slicing.</summary>
@@ -11,9 +13,21 @@ internal static class JinjaOperators
         {
             case "+":
                 if (Py.IsNumber(a) && Py.IsNumber(b)) return Arith(a, b, (x, y) => checked(x + y), (x, y) => x + y);
-                if (a is string sa && b is string sb) return sa + sb;
-                if (a is List<object?> la && b is List<object?> lb) return new List<object?>([.. la, .. lb]);
-                if (a is JinjaTuple ta && b is JinjaTuple tb) return new JinjaTuple([.. ta.Items, .. tb.Items]);
+                if (a is string sa && b is string sb)
+                {
+                    JinjaLimits.CheckLength((long)sa.Length + sb.Length, "string concatenation");
+                    return sa + sb;
+                }
+                if (a is List<object?> la && b is List<object?> lb)
+                {
+                    JinjaLimits.CheckItems((long)la.Count + lb.Count, "list concatenation");
+                    return new List<object?>([.. la, .. lb]);
+                }
+                if (a is JinjaTuple ta && b is JinjaTuple tb)
+                {
+                    JinjaLimits.CheckItems((long)ta.Items.Count + tb.Items.Count, "tuple concatenation");
+                    return new JinjaTuple([.. ta.Items, .. tb.Items]);
+                }
                 if (a is string) throw new JinjaRuntimeError($"can only concatenate str (not \"{Py.TypeName(b)}\") to str");
                 break;
             case "-":
@@ -23,7 +37,8 @@ internal static class JinjaOperators
                 if (Py.IsNumber(a) && Py.IsNumber(b)) return Arith(a, b, (x, y) => checked(x * y), (x, y) => x * y);
                 if (a is string s1 && b is long or bool) return Repeat(s1, Py.ToLong(b));
                 if (b is string s2 && a is long or bool) return Repeat(s2, Py.ToLong(a));
-                if (a is List<object?> l1 && b is long or bool) return Enumerable.Repeat(l1, (int)Math.Max(0, Py.ToLong(b))).SelectMany(x => x).ToList();
+                if (a is List<object?> l1 && b is long or bool) return RepeatList(l1, Py.ToLong(b));
+                if (b is List<object?> l2 && a is long or bool) return RepeatList(l2, Py.ToLong(a));
                 break;
             case "/":
                 if (Py.IsNumber(a) && Py.IsNumber(b))
@@ -64,9 +79,7 @@ internal static class JinjaOperators
                 if (Py.IsNumber(a) && Py.IsNumber(b))
                 {
                     if (a is double || b is double || Py.ToLong(b) < 0) return Math.Pow(Py.ToDouble(a), Py.ToDouble(b));
-                    long result = 1, baseValue = Py.ToLong(a);
-                    for (long e = Py.ToLong(b); e > 0; e--) result = checked(result * baseValue);
-                    return result;
+                    return IntegerPower(Py.ToLong(a), Py.ToLong(b));
                 }
                 break;
         }
@@ -86,7 +99,42 @@ internal static class JinjaOperators
         }
     }
 
-    private static string Repeat(string s, long n) => n <= 0 ? "" : string.Concat(Enumerable.Repeat(s, (int)n));
+    private static string Repeat(string s, long n)
+    {
+        if (n <= 0 || s.Length == 0) return "";
+        // Refused before allocating: 'a' * 1500000000 must not reach string.Concat.
+        JinjaLimits.CheckLength(n > JinjaLimits.MaxValueLength ? n : s.Length * n, "string repetition");
+        return new StringBuilder(s.Length * (int)n).Insert(0, s, (int)n).ToString();
+    }
+
+    private static List<object?> RepeatList(List<object?> items, long n)
+    {
+        if (n <= 0 || items.Count == 0) return [];
+        JinjaLimits.CheckItems(n > JinjaLimits.MaxItems ? n : items.Count * n, "list repetition");
+        var result = new List<object?>(items.Count * (int)n);
+        for (long k = 0; k < n; k++) result.AddRange(items);
+        return result;
+    }
+
+    /// <summary>base ** exponent by squaring: 1 ** 10^18 must not loop 10^18 times.</summary>
+    private static long IntegerPower(long baseValue, long exponent)
+    {
+        long result = 1;
+        try
+        {
+            while (exponent > 0)
+            {
+                if ((exponent & 1) == 1) result = checked(result * baseValue);
+                exponent >>= 1;
+                if (exponent > 0) baseValue = checked(baseValue * baseValue);
+            }
+        }
+        catch (OverflowException)
+        {
+            throw new JinjaRuntimeError("integer overflow");
+        }
+        return result;
+    }
 
     /// <summary>Python's "item in container".</summary>
     public static bool Contains(object? container, object? item)
@@ -133,6 +181,12 @@ internal static class JinjaOperators
                 break;
             case string s when key is long or bool:
             {
+                if (s.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0)
+                {
+                    // No surrogates: code points are chars; message[0] must not build a list per access.
+                    int at = NormalizeIndex(Py.ToLong(key), s.Length);
+                    return at >= 0 ? s[at].ToString() : new Undefined($"'str object' has no element {Py.Repr(key)}");
+                }
                 var cps = Py.CodePoints(s);
                 int i = NormalizeIndex(Py.ToLong(key), cps.Count);
                 return i >= 0 ? cps[i] : new Undefined($"'str object' has no element {Py.Repr(key)}");

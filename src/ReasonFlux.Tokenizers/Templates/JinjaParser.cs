@@ -11,6 +11,7 @@ internal sealed class JinjaParser
 {
     private readonly List<Token> _tokens;
     private int _i;
+    private int _nesting;
 
     private JinjaParser(List<Token> tokens) => _tokens = tokens;
 
@@ -20,6 +21,22 @@ internal sealed class JinjaParser
         var (body, end) = parser.ParseBody([]);
         if (end is not null) throw Error($"unexpected '{{% {end} %}}' with no open block", parser.Previous);
         return body;
+    }
+
+    /// <summary>
+    /// Counts one level of recursion; every recursive path of this parser passes through a caller of it, so
+    /// 10^5 nested parentheses or {% if %} blocks end in an error instead of a StackOverflow, which no catch stops.
+    /// </summary>
+    private NestingScope Nest()
+    {
+        if (++_nesting > JinjaLimits.MaxParseNesting)
+            throw Error($"template nesting exceeds {JinjaLimits.MaxParseNesting} levels", Current);
+        return new NestingScope(this);
+    }
+
+    private readonly struct NestingScope(JinjaParser parser) : IDisposable
+    {
+        public void Dispose() => parser._nesting--;
     }
 
     private Token Current => _tokens[_i];
@@ -69,6 +86,7 @@ internal sealed class JinjaParser
     /// <summary>Parses nodes until one of <paramref name="endTags"/> opens a block tag; returns that tag (consumed up to its name).</summary>
     private (List<Node> Body, string? End) ParseBody(string[] endTags)
     {
+        using var nesting = Nest();
         var nodes = new List<Node>();
         while (true)
         {
@@ -225,6 +243,7 @@ internal sealed class JinjaParser
 
     private Expr ParseCondExpression(bool allowConditional)
     {
+        using var nesting = Nest();
         var expr = ParseOr();
         while (allowConditional && IsName("if"))
         {
@@ -260,6 +279,7 @@ internal sealed class JinjaParser
 
     private Expr ParseNot()
     {
+        using var nesting = Nest();
         if (IsName("not"))
         {
             var t = Advance();
@@ -343,6 +363,7 @@ internal sealed class JinjaParser
 
     private Expr ParseUnary(bool withFilter)
     {
+        using var nesting = Nest();
         var t = Current;
         Expr node;
         if (IsOp("-") || IsOp("+"))
@@ -376,9 +397,9 @@ internal sealed class JinjaParser
             case TokenKind.String:
             {
                 // Adjacent string literals concatenate, as in Python.
-                string s = Advance().Value;
-                while (Current.Kind == TokenKind.String) s += Advance().Value;
-                return new LiteralExpr(s, t.Line, t.Column);
+                var s = new System.Text.StringBuilder(Advance().Value);
+                while (Current.Kind == TokenKind.String) s.Append(Advance().Value);
+                return new LiteralExpr(s.ToString(), t.Line, t.Column);
             }
             case TokenKind.Integer:
                 Advance();

@@ -127,7 +127,17 @@ internal static class Py
         _ => Repr(v),
     };
 
-    public static string Repr(object? v) => v switch
+    public static string Repr(object? v) => Repr(v, 0);
+
+    private static string JoinReprs(IEnumerable<string> parts) => JinjaLimits.Join(", ", parts, "repr of a container");
+
+    private static string Repr(object? v, int depth)
+    {
+        if (v is List<object?> or JinjaTuple or JinjaDict) JinjaLimits.CheckValueNesting(depth);
+        return ReprCore(v, depth + 1);
+    }
+
+    private static string ReprCore(object? v, int depth) => v switch
     {
         null => "None",
         Undefined => "",
@@ -135,9 +145,9 @@ internal static class Py
         long l => l.ToString(CultureInfo.InvariantCulture),
         double d => FloatRepr(d),
         string s => StringRepr(s),
-        List<object?> list => "[" + string.Join(", ", list.Select(Repr)) + "]",
-        JinjaTuple t => t.Items.Count == 1 ? "(" + Repr(t.Items[0]) + ",)" : "(" + string.Join(", ", t.Items.Select(Repr)) + ")",
-        JinjaDict d => "{" + string.Join(", ", d.Select(kv => Repr(kv.Key) + ": " + Repr(kv.Value))) + "}",
+        List<object?> list => "[" + JoinReprs(list.Select(x => Repr(x, depth))) + "]",
+        JinjaTuple t => t.Items.Count == 1 ? "(" + Repr(t.Items[0], depth) + ",)" : "(" + JoinReprs(t.Items.Select(x => Repr(x, depth))) + ")",
+        JinjaDict d => "{" + JoinReprs(d.Select(kv => Repr(kv.Key, depth) + ": " + Repr(kv.Value, depth))) + "}",
         JinjaNamespace => "<Namespace>",
         JinjaFunction f => $"<function {f.Name}>",
         _ => v.ToString() ?? "",
@@ -206,7 +216,9 @@ internal static class Py
         return sb.Append(quote).ToString();
     }
 
-    public static new bool Equals(object? a, object? b)
+    public static new bool Equals(object? a, object? b) => Equals(a, b, 0);
+
+    private static bool Equals(object? a, object? b, int depth)
     {
         if (a is Undefined || b is Undefined) return a is Undefined && b is Undefined;
         if (a is null || b is null) return a is null && b is null;
@@ -216,25 +228,28 @@ internal static class Py
             return ToLong(a) == ToLong(b);
         }
         if (a is string sa && b is string sb) return string.Equals(sa, sb, StringComparison.Ordinal);
+        JinjaLimits.CheckValueNesting(depth);
         var la = AsSequence(a);
         var lb = AsSequence(b);
         if (la is not null && lb is not null)
         {
             if ((a is JinjaTuple) != (b is JinjaTuple) || la.Count != lb.Count) return false;
-            for (int i = 0; i < la.Count; i++) if (!Equals(la[i], lb[i])) return false;
+            for (int i = 0; i < la.Count; i++) if (!Equals(la[i], lb[i], depth + 1)) return false;
             return true;
         }
         if (a is JinjaDict da && b is JinjaDict db)
         {
             if (da.Count != db.Count) return false;
             foreach (var kv in da)
-                if (!db.TryGet(kv.Key, out var other) || !Equals(kv.Value, other)) return false;
+                if (!db.TryGet(kv.Key, out var other) || !Equals(kv.Value, other, depth + 1)) return false;
             return true;
         }
         return ReferenceEquals(a, b);
     }
 
-    public static int Compare(object? a, object? b, string op)
+    public static int Compare(object? a, object? b, string op) => Compare(a, b, op, 0);
+
+    private static int Compare(object? a, object? b, string op, int depth)
     {
         if (IsNumber(a) && IsNumber(b))
         {
@@ -242,14 +257,15 @@ internal static class Py
             return ToLong(a).CompareTo(ToLong(b));
         }
         if (a is string sa && b is string sb) return string.CompareOrdinal(sa, sb) switch { < 0 => -1, > 0 => 1, _ => 0 };
+        JinjaLimits.CheckValueNesting(depth);
         var la = AsSequence(a);
         var lb = AsSequence(b);
         if (la is not null && lb is not null && (a is JinjaTuple) == (b is JinjaTuple))
         {
             for (int i = 0; i < Math.Min(la.Count, lb.Count); i++)
             {
-                if (Equals(la[i], lb[i])) continue;
-                return Compare(la[i], lb[i], op);
+                if (Equals(la[i], lb[i], depth + 1)) continue;
+                return Compare(la[i], lb[i], op, depth + 1);
             }
             return la.Count.CompareTo(lb.Count);
         }
@@ -293,6 +309,15 @@ internal static class Py
         Undefined => [],
         _ => throw new JinjaRuntimeError($"'{TypeName(v)}' object is not iterable"),
     };
+
+    /// <summary>len(s) in code points, without building the list.</summary>
+    public static int CodePointCount(string s)
+    {
+        int n = s.Length;
+        for (int i = 0; i + 1 < s.Length; i++)
+            if (char.IsHighSurrogate(s[i]) && char.IsLowSurrogate(s[i + 1])) { n--; i++; }
+        return n;
+    }
 
     /// <summary>A string as Python sees it: one element per code point.</summary>
     public static List<string> CodePoints(string s)
