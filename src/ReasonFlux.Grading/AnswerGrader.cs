@@ -25,17 +25,34 @@ public static class AnswerGrader
         var extracted = Extract(response, task, options);
         if (extracted.Answer is null) return new GradeResult(false, null, extracted.Failure);
 
-        if (task == GradingTask.Choice)
-        {
-            var goldLetter = ChoiceExtractor.NormalizeGold(gold, options);
-            bool equal = goldLetter is char g && extracted.Answer.Length == 1 && extracted.Answer[0] == g;
-            return new GradeResult(equal, extracted.Answer, equal ? GradeReason.Equivalent : GradeReason.NotEquivalent);
-        }
+        if (task == GradingTask.Choice) return GradeChoice(gold, extracted, options);
 
         var goldAnswer = GoldAnswer(gold);
         var verdict = CompareAnswers(goldAnswer, extracted.Answer, options);
         return new GradeResult(verdict == GradeReason.Equivalent, extracted.Answer, verdict);
     }
+
+    /// <summary>
+    /// Answer mode: grades <paramref name="prediction"/> as an answer, not as a response ("7,425,000",
+    /// "\frac{10}{9}", "$x \leq 5$", "D"). See <see cref="BareAnswerExtractor"/> for what is taken from it;
+    /// for <see cref="GradingTask.Choice"/> the letter forms of <see cref="ChoiceExtractor"/> apply.
+    /// </summary>
+    public static GradeResult GradeAnswer(string gold, string prediction, GradingTask task = GradingTask.Math, GradingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(gold);
+        ArgumentNullException.ThrowIfNull(prediction);
+        options ??= GradingOptions.Default;
+        if (string.IsNullOrWhiteSpace(gold)) return new GradeResult(false, null, GradeReason.EmptyGold);
+        if (task == GradingTask.Choice) return GradeChoice(gold, ChoiceExtractor.Extract(prediction, options), options);
+        var extracted = BareAnswerExtractor.Extract(prediction, options);
+        if (extracted.Answer is null) return new GradeResult(false, null, extracted.Failure);
+        var verdict = CompareAnswers(GoldAnswer(gold), extracted.Answer, options);
+        return new GradeResult(verdict == GradeReason.Equivalent, extracted.Answer, verdict);
+    }
+
+    /// <summary>Grades in <paramref name="mode"/>: <see cref="Grade"/> for responses, <see cref="GradeAnswer"/> for answers.</summary>
+    public static GradeResult Grade(string gold, string prediction, GradingMode mode, GradingTask task = GradingTask.Math, GradingOptions? options = null) =>
+        mode == GradingMode.Answer ? GradeAnswer(gold, prediction, task, options) : Grade(gold, prediction, task, options);
 
     /// <summary>Extracts the final answer of <paramref name="response"/> without grading it.</summary>
     public static ExtractionResult Extract(string response, GradingTask task = GradingTask.Math, GradingOptions? options = null)
@@ -55,6 +72,14 @@ public static class AnswerGrader
         ArgumentNullException.ThrowIfNull(gold);
         ArgumentNullException.ThrowIfNull(predicted);
         return CompareAnswers(gold, predicted, options ?? GradingOptions.Default) == GradeReason.Equivalent;
+    }
+
+    private static GradeResult GradeChoice(string gold, ExtractionResult extracted, GradingOptions options)
+    {
+        if (extracted.Answer is null) return new GradeResult(false, null, extracted.Failure);
+        var goldLetter = ChoiceExtractor.NormalizeGold(gold, options);
+        bool equal = goldLetter is char g && extracted.Answer.Length == 1 && extracted.Answer[0] == g;
+        return new GradeResult(equal, extracted.Answer, equal ? GradeReason.Equivalent : GradeReason.NotEquivalent);
     }
 
     /// <summary>The gold's answer: the last box of a worked solution, else the whole string.</summary>

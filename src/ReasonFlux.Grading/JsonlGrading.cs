@@ -8,13 +8,14 @@ namespace ReasonFlux.Grading;
 public sealed record JsonlGradingSummary(int Lines, int Equal, int NoAnswer);
 
 /// <summary>
-/// Grades a JSONL file of {"gold", "pred", "task"?} lines ("task" is "math" or "choice", default math;
-/// "pred" is a full response, so extraction applies) and writes each input object back with "equal" and
-/// "extracted" added. Bad lines fail with file:line and the field.
+/// Grades a JSONL file of {"gold", "pred", "task"?} lines ("task" is "math" or "choice", default math) and
+/// writes each input object back with "equal" and "extracted" added. In <see cref="GradingMode.Response"/>
+/// "pred" is a full response, so the final answer is extracted; in <see cref="GradingMode.Answer"/> it is an
+/// answer (<see cref="AnswerGrader.GradeAnswer"/>). Bad lines fail with file:line and the field.
 /// </summary>
 public static class JsonlGrading
 {
-    public static JsonlGradingSummary GradeFile(string inputPath, string outputPath, GradingOptions? options = null)
+    public static JsonlGradingSummary GradeFile(string inputPath, string outputPath, GradingOptions? options = null, GradingMode mode = GradingMode.Response)
     {
         options ??= GradingOptions.Default;
         var records = JsonlReader.ReadAll(inputPath);
@@ -26,7 +27,7 @@ public static class JsonlGrading
             var r = records[i];
             inputs[i] = (ReadGold(r), r.GetString("pred"), ReadTask(r));
         }
-        Parallel.For(0, records.Count, i => results[i] = AnswerGrader.Grade(inputs[i].Gold, inputs[i].Pred, inputs[i].Task, options));
+        Parallel.For(0, records.Count, i => results[i] = AnswerGrader.Grade(inputs[i].Gold, inputs[i].Pred, mode, inputs[i].Task, options));
 
         int equal = 0, noAnswer = 0;
         using var writer = new JsonlWriter(outputPath);

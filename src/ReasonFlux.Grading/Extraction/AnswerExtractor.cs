@@ -37,9 +37,12 @@ public static class AnswerExtractor
         if (TryAnswerIs(text, out var answerIs)) return new ExtractionResult(answerIs, AnswerSource.AnswerIs, GradeReason.Equivalent);
         if (options.LenientFallback)
         {
-            // Whichever comes last, a math span or a number (Math-Verify: rightmost match first).
+            // A response that is only an answer ("\frac{10}{9}", "7,425,000") is taken whole, as in answer mode.
+            var whole = BareAnswerExtractor.StripEnclosingDelimiters(text.Trim());
+            if (BareAnswerExtractor.ReadsAsMath(whole, options)) return new ExtractionResult(whole, AnswerSource.WholeAnswer, GradeReason.Equivalent);
+            // Else whichever comes last, a math span or a whole number (Math-Verify: rightmost match first).
             bool hasSpan = MathSpanScanner.TryLast(text, out var span, out int spanEnd);
-            bool hasNumber = TryLastNumber(text, out var number, out int numberEnd);
+            bool hasNumber = NumberTokenScanner.TryLast(text, out var number, out int numberEnd);
             if (hasSpan && (!hasNumber || spanEnd >= numberEnd)) return new ExtractionResult(span, AnswerSource.LastMathSpan, GradeReason.Equivalent);
             if (hasNumber) return new ExtractionResult(number, AnswerSource.LastNumber, GradeReason.Equivalent);
         }
@@ -231,34 +234,6 @@ public static class AnswerExtractor
             int end = k;
             while (end < s.Length && (char.IsAsciiDigit(s[end]) || ((s[end] is '.' or ',') && end + 1 < s.Length && char.IsAsciiDigit(s[end + 1])))) end++;
             number = s[start..end];
-            return true;
-        }
-        return false;
-    }
-
-    /// <summary>
-    /// The last standalone number in the text (not glued to letters, so "AZYUK2A" has none), with a
-    /// directly attached fraction ("2/3") or percent sign: the evaluation fallback of Qwen and Math-Verify.
-    /// </summary>
-    private static bool TryLastNumber(string text, out string number, out int endIndex)
-    {
-        number = "";
-        endIndex = -1;
-        int k = text.Length - 1;
-        while (k >= 0)
-        {
-            while (k >= 0 && !char.IsAsciiDigit(text[k])) k--;
-            if (k < 0) return false;
-            int end = k + 1;
-            while (k >= 0 && (char.IsAsciiDigit(text[k]) || ((text[k] is '.' or ',' or '/') && k > 0 && char.IsAsciiDigit(text[k - 1])))) k--;
-            int start = k + 1;
-            // A letter right before the digits means an identifier ("AZYUK2A", "x2"); a unit may follow.
-            bool glued = start > 0 && char.IsAsciiLetter(text[start - 1]);
-            if (glued) continue;
-            if (k >= 0 && text[k] == '-') start = k;
-            if (end < text.Length && text[end] == '%') end++;
-            number = text[start..end];
-            endIndex = end;
             return true;
         }
         return false;

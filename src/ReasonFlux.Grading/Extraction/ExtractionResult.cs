@@ -15,10 +15,12 @@ public enum AnswerSource
     AnswerLine,
     /// <summary>The last "the answer is X".</summary>
     AnswerIs,
-    /// <summary>The last LaTeX math span (only with <see cref="GradingOptions.LenientFallback"/>).</summary>
+    /// <summary>The last LaTeX math span (with <see cref="GradingOptions.LenientFallback"/>, or in answer mode).</summary>
     LastMathSpan,
-    /// <summary>The last number in the text (only with <see cref="GradingOptions.LenientFallback"/>).</summary>
+    /// <summary>The last whole number in the text (with <see cref="GradingOptions.LenientFallback"/>, or in answer mode).</summary>
     LastNumber,
+    /// <summary>Answer mode: the whole prediction, which reads as mathematics (or is compared as text).</summary>
+    WholeAnswer,
     /// <summary>A multiple-choice letter.</summary>
     ChoiceLetter,
 }
