@@ -7,9 +7,9 @@ namespace ReasonFlux.Grading.Extraction;
 /// <summary>
 /// Answer mode: the prediction is an answer ("7,425,000", "\frac{10}{9}", "$x \leq 5$", "The answer is 4 4/9."),
 /// not a chain-of-thought response. Taken in order: the whole text when it reads as mathematics (one enclosing
-/// $…$, $$…$$, \(…\) or \[…\] removed); else the last math span (read the same way, once more); else the last
-/// whole number (<see cref="NumberTokenScanner"/>: never a fragment of a fraction, decimal or thousands group);
-/// else the whole text, compared as text ("Evelyn").
+/// $…$, $$…$$, \(…\) or \[…\] removed); else the last math span (read the same way once more: its last number
+/// when it holds prose) or the last whole number (<see cref="NumberTokenScanner"/>: never a fragment of a fraction,
+/// decimal or thousands group), whichever ends later; else the whole text, compared as text ("Evelyn").
 /// </summary>
 public static class BareAnswerExtractor
 {
@@ -17,7 +17,8 @@ public static class BareAnswerExtractor
     private static readonly HashSet<string> MathWords = new(StringComparer.OrdinalIgnoreCase)
     {
         "sqrt", "cbrt", "sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "arcsin", "arccos", "arctan",
-        "log", "exp", "infty", "infinity", "frac", "dfrac", "tfrac", "floor", "ceil", "binom", "choose",
+        "log", "exp", "infty", "infinity", "frac", "dfrac", "tfrac", "floor", "ceil", "binom", "choose", "percent", "percentage",
+        "ln", "lg", "pi", "mod", "gcd", "lcm", "max", "min", "det", "deg", "and", "or", "pct", "inf",
     };
 
     /// <summary>LaTeX commands whose braced argument is words, not mathematics (units, names, styling).</summary>
@@ -37,19 +38,21 @@ public static class BareAnswerExtractor
     {
         var inner = StripEnclosingDelimiters(text);
         if (ReadsAsMath(inner, options)) return Found(inner, nested ? AnswerSource.LastMathSpan : AnswerSource.WholeAnswer);
-        if (!nested && MathSpanScanner.TryLast(text, out var span))
-        {
-            var fromSpan = Extract(span, options, nested: true);
-            return fromSpan.Found ? fromSpan : Found(span, AnswerSource.LastMathSpan);
-        }
-        if (NumberTokenScanner.TryLast(inner, out var number, out _)) return Found(number, AnswerSource.LastNumber);
+        // The last math span or the last whole number, whichever ends later (Math-Verify tries the rightmost match
+        // first): "there are 12 sequences" after "$d = \frac{90}{n}$" answers 12. A number inside the span is the span's.
+        string span = "";
+        int spanEnd = -1;
+        bool hasSpan = !nested && MathSpanScanner.TryLast(text, out span, out spanEnd);
+        bool hasNumber = NumberTokenScanner.TryLast(hasSpan ? text : inner, out var number, out int numberEnd);
+        if (hasSpan && (!hasNumber || spanEnd >= numberEnd)) return Extract(span, options, nested: true);
+        if (hasNumber) return Found(number, AnswerSource.LastNumber);
         return Found(inner, nested ? AnswerSource.LastMathSpan : AnswerSource.WholeAnswer);
     }
 
     /// <summary>
-    /// True when <paramref name="text"/> as a whole is an answer: no prose word (four or more letters outside
-    /// LaTeX commands, text arguments and math words), no further $ delimiters, and the parser reads it as
-    /// mathematics rather than as free text.
+    /// True when <paramref name="text"/> as a whole is an answer: no prose (<see cref="HasProseWord"/>), no
+    /// further $ delimiters, no list of bare numbers ("4 4/9 2"), and the parser reads it as mathematics rather
+    /// than as free text.
     /// </summary>
     internal static bool ReadsAsMath(string text, GradingOptions options)
     {
@@ -82,11 +85,11 @@ public static class BareAnswerExtractor
         return text;
     }
 
-    /// <summary>A word of four or more ASCII letters that is not a LaTeX command, inside a text argument, or a math word;
-    /// or any letter of a non-Latin, non-Greek script.</summary>
+    /// <summary>A word of four or more ASCII letters, or two words of two or more, that are not LaTeX commands, text
+    /// arguments or math words; or any letter of a non-Latin, non-Greek script.</summary>
     internal static bool HasProseWord(string text)
     {
-        int i = 0;
+        int i = 0, shortWords = 0;
         while (i < text.Length)
         {
             char c = text[i];
@@ -105,7 +108,9 @@ public static class BareAnswerExtractor
             int wordStart = i;
             while (i < text.Length && char.IsAsciiLetter(text[i])) i++;
             var word = text[wordStart..i];
-            if (word.Length >= 4 && !MathWords.Contains(word)) return true;
+            if (word.Length < 2 || MathWords.Contains(word)) continue;
+            // "therefore": one long word is prose; "so we get 5": so are two short ones (never a product s·o·w·e…).
+            if (word.Length >= 4 || ++shortWords >= 2) return true;
         }
         return false;
     }

@@ -11,6 +11,9 @@ internal static class NumberTokenScanner
 {
     private static readonly string[] FracCommands = ["\\frac", "\\dfrac", "\\tfrac", "\\cfrac"];
 
+    /// <summary>Longest first, so "percentage" is not read as "percent" + "age".</summary>
+    private static readonly string[] PercentWords = ["percentage", "percent", "pct"];
+
     /// <summary>The last whole number of <paramref name="text"/> and the index just past it.</summary>
     public static bool TryLast(string text, out string number, out int endIndex)
     {
@@ -101,8 +104,8 @@ internal static class NumberTokenScanner
         int firstGroup = j - start;
         // Space thousands ("1 000", "12 345 678"): only after a 1-3 digit head, in exact 3-digit groups.
         while (integerOnly && firstGroup <= 3 && j < text.Length && text[j] == ' ' && IsGroup(text, j + 1)) j += 4;
-        // Decimal or comma separators followed by digits stay in the token ("1,000.99", "2,74").
-        while (j + 1 < text.Length && text[j] is ',' or '.' && char.IsAsciiDigit(text[j + 1]))
+        // Decimal, comma and colon separators followed by digits stay in the token ("1,000.99", "2,74", "12:00").
+        while (j + 1 < text.Length && text[j] is ',' or '.' or ':' && char.IsAsciiDigit(text[j + 1]))
         {
             if (text[j] == '.') integerOnly = false;
             j = Digits(text, j + 1);
@@ -132,6 +135,16 @@ internal static class NumberTokenScanner
         while (p < text.Length && text[p] == ' ') p++;
         if (p < text.Length && text[p] == '%') j = p + 1;
         else if (p + 1 < text.Length && text[p] == '\\' && text[p + 1] == '%') j = p + 2;
+        else
+        {
+            foreach (var word in PercentWords)
+            {
+                if (string.Compare(text, p, word, 0, word.Length, StringComparison.OrdinalIgnoreCase) != 0) continue;
+                if (p + word.Length < text.Length && char.IsAsciiLetter(text[p + word.Length])) continue;
+                j = p + word.Length;
+                break;
+            }
+        }
         return j;
     }
 

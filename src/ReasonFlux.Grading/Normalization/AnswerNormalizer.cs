@@ -439,7 +439,7 @@ internal static class AnswerNormalizer
         return s;
     }
 
-    /// <summary>"1 000" and "12 345 678" are one number when the whole answer is such a grouping.</summary>
+    /// <summary>"1 000" and "12 345 678" are one number when the whole answer is such a grouping (or the whole part of a mixed number, "1 000 4/9").</summary>
     private static string MergeSpaceThousands(string s)
     {
         if (s.Length < 5 || !s.Contains(' ')) return s;
@@ -451,7 +451,9 @@ internal static class AnswerNormalizer
         int groups = 0;
         while (i < s.Length && s[i] == ' ')
         {
-            for (int k = 1; k <= 3; k++) if (i + k >= s.Length || !char.IsAsciiDigit(s[i + k])) return s;
+            bool group = i + 3 < s.Length && char.IsAsciiDigit(s[i + 1]) && char.IsAsciiDigit(s[i + 2]) && char.IsAsciiDigit(s[i + 3])
+                && (i + 4 == s.Length || s[i + 4] is ' ' or '.');
+            if (!group) break;
             i += 4;
             groups++;
         }
@@ -461,6 +463,14 @@ internal static class AnswerNormalizer
             i++;
             while (i < s.Length && char.IsAsciiDigit(s[i])) i++;
         }
-        return i == s.Length ? s.Replace(" ", "", StringComparison.Ordinal) : s;
+        if (i == s.Length) return s.Replace(" ", "", StringComparison.Ordinal);
+        // "1 000 4/9": the grouped whole part of a mixed number.
+        int j = i + 1;
+        if (s[i] != ' ' || j >= s.Length || !char.IsAsciiDigit(s[j])) return s;
+        while (j < s.Length && char.IsAsciiDigit(s[j])) j++;
+        if (j + 1 >= s.Length || s[j] != '/' || !char.IsAsciiDigit(s[j + 1])) return s;
+        j++;
+        while (j < s.Length && char.IsAsciiDigit(s[j])) j++;
+        return j == s.Length ? s[..i].Replace(" ", "", StringComparison.Ordinal) + s[i..] : s;
     }
 }

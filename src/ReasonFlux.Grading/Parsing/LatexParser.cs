@@ -243,7 +243,7 @@ internal sealed class LatexParser
     }
 
     /// <summary>7\frac{3}{4} and "7 3/4" are mixed numbers (31/4), not products; only for integer literals
-    /// with a proper fraction, the way answer keys write them.</summary>
+    /// with a proper fraction, the way answer keys write them ("0 4/9" = 4/9, "4 0/9" = 4).</summary>
     private bool TryMixedNumber(MathNode first, out MathNode mixed)
     {
         mixed = first;
@@ -254,8 +254,9 @@ internal sealed class LatexParser
             whole = w2; negative = true;
         }
         if (whole is null || whole.Decimals is not null || !whole.Value.IsInteger) return false;
+        // "(11) 4/9" is a product: only a written integer literal starts a mixed number.
+        if (_pos == 0 || _tokens[_pos - 1].Kind != TokenKind.Number) return false;
         if (whole.Value.Sign < 0) { negative = !negative; whole = (NumberNode)Negate(whole); }
-        if (whole.Value.IsZero) return false;
 
         string? num = null, den = null;
         int consumed = 0;
@@ -271,7 +272,9 @@ internal sealed class LatexParser
         if (num is null || den is null || num.Contains('.') || den.Contains('.') || num.Contains('e') || den.Contains('e')) return false;
         var n = ParseNumber(num).Value;
         var d = ParseNumber(den).Value;
-        if (d.IsZero || n >= d || n.IsZero) return false;
+        // "11 6/6" and "4 4/0" look like mixed numbers but have no value (Math-Verify: not equal to 11, 12, 1 or 4);
+        // reading them as a product would credit 11 · 6/6 = 11.
+        if (d.IsZero || n >= d) throw new MathParseException($"\"{whole.Value} {num}/{den}\": a whole number followed by an improper fraction is not a number");
         _pos += consumed;
         var value = whole.Value + n / d;
         mixed = new NumberNode(negative ? -value : value);
