@@ -53,4 +53,31 @@ public static class HfModelFolder
         }
         return copied;
     }
+
+    /// <summary>
+    /// Stores <paramref name="template"/> as the folder's chat template: the <c>chat_template</c> string of
+    /// tokenizer_config.json (created when missing, other keys kept), with any chat_template.jinja removed since
+    /// loaders read that file first. A trained model then answers in the template it was trained with.
+    /// </summary>
+    public static void SetChatTemplate(string directory, string template)
+    {
+        var path = Path.Combine(directory, "tokenizer_config.json");
+        System.Text.Json.Nodes.JsonObject config;
+        try
+        {
+            config = File.Exists(path)
+                ? System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path)) as System.Text.Json.Nodes.JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object")
+                : new System.Text.Json.Nodes.JsonObject();
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+        config["chat_template"] = template;
+        var options = new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        var temp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        File.WriteAllText(temp, config.ToJsonString(options));
+        File.Move(temp, path, overwrite: true);
+        File.Delete(Path.Combine(directory, "chat_template.jinja"));
+    }
 }

@@ -56,11 +56,15 @@ public sealed class LanguageModel : IDisposable
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException) { return ChatTemplate.BuiltIn(ChatTemplate.ChatMlName); }
     }
 
-    /// <summary>Writes the model (Hugging Face format) and the tokenizer files it was loaded with.</summary>
+    /// <summary>
+    /// Writes the model (Hugging Face format), the tokenizer files it was loaded with, and the chat template it
+    /// is used with (a recipe's chat_template included) as tokenizer_config.json's chat_template.
+    /// </summary>
     public void Save(string directory, ScalarType? dtype = null)
     {
         PretrainedModel.Save(Model, Model.Config, directory, dtype);
         HfModelFolder.CopyTokenizerFiles(Directory, directory);
+        HfModelFolder.SetChatTemplate(directory, ChatTemplate.Source);
     }
 
     public void Dispose() => Model.Dispose();

@@ -73,6 +73,17 @@ public sealed class GrpoLossKnobTests : IDisposable
     }
 
     [Fact]
+    public void RecipeChatTemplate_IsSavedWithTheTrainedModel()
+    {
+        const string marked = "{% for m in messages %}<|im_start|>{{ m['role'] }}\nMARKED {{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+        File.WriteAllText(Path.Combine(_dir, "marked.jinja"), marked);
+        var stage = RunOneStep("template", $"model.chat_template={_dir}/marked.jinja");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Output(stage), "tokenizer_config.json")))!;
+        Assert.Equal(marked, (string)config["chat_template"]!);
+        Assert.True(File.Exists(Path.Combine(Output(stage), "tokenizer.json")));
+    }
+
+    [Fact]
     public void Eval_RunsAtStepZeroBeforeTraining()
     {
         var evaluated = new List<long>();

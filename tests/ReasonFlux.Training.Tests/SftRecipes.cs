@@ -10,7 +10,7 @@ namespace ReasonFlux.Training.Tests;
 internal static class SftRecipes
 {
     public static Recipe Write(TempDir dir, string dataPath, int steps, int microBatch = 8, int accumulation = 1,
-        int saveEvery = 0, int keepLast = 1, double lr = 1e-3, int maxSeqLen = 128, string runName = "sft-test")
+        int saveEvery = 0, int keepLast = 1, double lr = 1e-3, int maxSeqLen = 128, string runName = "sft-test", params string[] overrides)
     {
         var yaml = $$"""
             run_name: {{runName}}
@@ -43,7 +43,7 @@ internal static class SftRecipes
             """;
         var path = dir[runName + ".yaml"];
         File.WriteAllText(path, yaml);
-        return RecipeLoader.Load(path);
+        return RecipeLoader.Load(path, overrides);
     }
 
     /// <summary>Runs the recipe; <paramref name="interruptAfter"/> requests SIGTERM once that step finished.</summary>

@@ -36,6 +36,26 @@ public class SftRunnerTests
         Assert.Equal(258, trained.Tokenizer.EosTokenId);
     }
 
+    /// <summary>A ChatML variant that marks every turn, so a test can tell it from the model folder's own template.</summary>
+    public const string MarkedTemplate =
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}\nMARKED {{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+
+    [Fact]
+    public void Run_RecipeChatTemplate_IsSavedWithTheTrainedModel()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["marked.jinja"], MarkedTemplate);
+        var recipe = SftRecipes.Write(dir, QuickstartData, steps: 1, overrides: $"sft.model.chat_template={dir["marked.jinja"]}");
+        Assert.Equal(StageOutcome.Completed, SftRecipes.Run(recipe, new ResumeRequest.Fresh()).Outcome);
+
+        var output = Path.Combine(SftRecipes.StageDirectory(recipe), "output");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "tokenizer_config.json")))!;
+        Assert.Equal(MarkedTemplate, (string)config["chat_template"]!);
+        Assert.True(File.Exists(Path.Combine(output, "tokenizer.json")));
+        using var trained = LanguageModel.Load(output, device: Device.CPU);
+        Assert.Contains("MARKED hi", trained.ChatTemplate.Render([Tokenizers.ChatMessage.User("hi")], addGenerationPrompt: true));
+    }
+
     [Fact]
     public void Run_InterruptedThenResumeAuto_EndsBitIdenticalToAnUninterruptedRun()
     {
