@@ -57,3 +57,14 @@ public class AdvantageTests
         public int GetHashCode(double obj) => 0;
     }
 }
+
+public class OverlongPenaltyTests
+{
+    [Theory]
+    [InlineData(100, 0.0)]   // inside L − B
+    [InlineData(120, 0.0)]   // at L − B
+    [InlineData(125, -0.25)] // a quarter into the ramp
+    [InlineData(140, -1.0)]  // at L
+    public void Of_FollowsDapoRamp(int length, double expected) =>
+        Assert.Equal(expected, OverlongPenalty.Of(length, maxNewTokens: 140, bufferTokens: 20, penalty: 1.0), 12);
+}

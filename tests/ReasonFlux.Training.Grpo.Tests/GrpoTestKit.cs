@@ -76,9 +76,12 @@ public static class GrpoTestKit
     }
 
     /// <summary>Runs the recipe to completion (exit code 0) and returns its stage folder.</summary>
-    public static string Run(string yaml, params string[] overrides)
+    public static string Run(string yaml, params string[] overrides) => Run(yaml, new LowercasePrm(), overrides);
+
+    /// <summary>Runs the recipe with <paramref name="prm"/> as the process reward model.</summary>
+    public static string Run(string yaml, IProcessRewardModel prm, params string[] overrides)
     {
-        GrpoRunner.ProcessRewardModelFactory = (_, _) => new LowercasePrm();
+        GrpoRunner.ProcessRewardModelFactory = (_, _) => prm;
         var recipe = RecipeLoader.Parse(yaml, "test.yaml", overrides);
         using var interrupt = TrainingInterrupt.CreateDetached(_ => throw new InvalidOperationException("exit"));
         var result = new RecipeRunner(new StageRunnerRegistry().Register(new GrpoRunner())).Run(recipe, ResumeRequest.Parse(null), interrupt, new RunSettings { Interactive = false });

@@ -72,3 +72,6 @@ public enum ProcessAdvantage
     Sequence,
     Step,
 }
+
+/// <summary>Treatment of completions truncated at max_new_tokens (see OverlongOptions).</summary>
+public enum OverlongMode { None, Filter, Penalty }

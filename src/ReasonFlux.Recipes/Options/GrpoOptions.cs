@@ -52,6 +52,28 @@ public sealed record GrpoRolloutOptions
 
     [Doc("Strings that end a completion once its decoded text contains one (e.g. \"</answer>\"); the text is cut before it, the tokens that wrote it stay in the loss. Besides the model's stop tokens.")]
     public IReadOnlyList<string> Stop { get; init; } = ValueList<string>.Empty;
+
+    [Doc("DAPO dynamic sampling: drop prompt groups whose rewards are all equal (they carry no advantage) and sample prompts_per_step more prompts, round after round, until prompts_per_step groups are kept or max_sampling_rounds rounds ran; the step then trains on the groups it kept (none: no update that step).")]
+    public bool DynamicSampling { get; init; }
+
+    [Doc("Sampling rounds per step at most with dynamic_sampling; null: 3. Only valid with dynamic_sampling: true.")]
+    [ValueRange(1, 100)]
+    public int? MaxSamplingRounds { get; init; }
+}
+
+/// <summary>What happens to completions cut off by max_new_tokens (DAPO §3.4).</summary>
+public sealed record OverlongOptions
+{
+    [Doc("none: nothing. filter: truncated completions are masked out of the loss (their rewards still count in their group). penalty: DAPO's soft overlong punishment, added to the reward: 0 up to max_new_tokens − buffer_tokens, then falling linearly to −penalty at max_new_tokens.")]
+    public OverlongMode Mode { get; init; } = OverlongMode.None;
+
+    [Doc("Length of the penalty ramp before max_new_tokens (DAPO: 4096 of 20480). Required with mode: penalty, only valid with it.")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public int? BufferTokens { get; init; }
+
+    [Doc("Reward subtracted at max_new_tokens; null: 1. Only valid with mode: penalty.")]
+    [ValueRange(0, 100)]
+    public double? Penalty { get; init; }
 }
 
 /// <summary>Reward = outcome_weight · r_outcome + process_weight · r_PRM (reasonflux-prm.md §5.1–5.2).</summary>
@@ -73,6 +95,9 @@ public sealed record GrpoRewardOptions : IValidatedOptions
 
     [Doc("The frozen PRM scoring completions.")]
     public PrmScorerOptions Prm { get; init; } = new();
+
+    [Doc("Completions cut off by max_new_tokens: filter them out of the loss or penalise them.")]
+    public OverlongOptions Overlong { get; init; } = new();
 
     public void Validate(OptionsValidation v)
     {
@@ -216,12 +241,27 @@ public sealed record GrpoOptions : StageOptions
             v.Require(SequencesPerStep % GlobalBatch == 0, "training.grad_accumulation",
                 $"micro_batch_size {Training.MicroBatchSize} × grad_accumulation {Training.GradAccumulation} = {GlobalBatch} must divide the {SequencesPerStep} sequences per step (prompts_per_step {Rollout.PromptsPerStep} × group_size {Rollout.GroupSize})");
         if (Eval.Every > 0) BenchmarkNames.Validate(Eval.Benchmark, "eval.benchmark", v);
+        v.Require(Rollout.MaxSamplingRounds is null || Rollout.DynamicSampling, "rollout.max_sampling_rounds", "only applies with rollout.dynamic_sampling: true");
+        var overlong = Reward.Overlong;
+        if (overlong.Mode == OverlongMode.Penalty)
+        {
+            if (overlong.BufferTokens is not int buffer) v.Error("reward.overlong.buffer_tokens", "mode: penalty needs buffer_tokens (the length of the penalty ramp before max_new_tokens)");
+            else v.Require(buffer <= Rollout.MaxNewTokens, "reward.overlong.buffer_tokens", $"is {buffer}, longer than rollout.max_new_tokens {Rollout.MaxNewTokens}");
+        }
+        else
+        {
+            v.Require(overlong.BufferTokens is null, "reward.overlong.buffer_tokens", "only applies with mode: penalty");
+            v.Require(overlong.Penalty is null, "reward.overlong.penalty", "only applies with mode: penalty");
+        }
         for (int i = 0; i < Rollout.Stop.Count; i++)
             v.Require(Rollout.Stop[i].Length > 0, $"rollout.stop[{i}]", "a stop string must not be empty");
         if (Algorithm.TisCap > 0)
             v.Require(Rollout.TopP == 1 && Rollout.TopK == 0, "algorithm.tis_cap",
                 $"needs rollout.top_p 1 and rollout.top_k 0 (they are {Rollout.TopP} and {Rollout.TopK}): the engine's log-probs are of the truncated distribution, so the importance ratio would be wrong");
     }
+
+    /// <summary>Sampling rounds per step: max_sampling_rounds with dynamic sampling (default 3), else 1.</summary>
+    public int SamplingRounds => Rollout.DynamicSampling ? Rollout.MaxSamplingRounds ?? 3 : 1;
 
     /// <summary>C of seq_sum_norm: loss_norm_constant, else the generation budget.</summary>
     public int LossNormConstant => Algorithm.LossNormConstant ?? Rollout.MaxNewTokens;

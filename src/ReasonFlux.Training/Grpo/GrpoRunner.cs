@@ -54,7 +54,8 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         }
         reference?.requires_grad_(false);
 
-        var rollouts = new GrpoRollouts(policy, o, prm);
+        using var rewardFunctions = new GrpoRewardFunctions(o.Reward);
+        var rollouts = new GrpoRollouts(policy, o, prm, rewardFunctions);
         var update = new GrpoUpdate(policy.Model, reference, optimizer, o, policy.PadTokenId);
         long totalUpdates = o.Training.Steps * o.UpdatesPerStep;
         // Step-0 eval: curves start from the model training started from (a resumed run already logged it).
@@ -64,14 +65,17 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         for (long step = ctx.FirstStep; step <= o.Training.Steps; step++)
         {
             var timer = Stopwatch.StartNew();
-            var batchPrompts = cursor.Take(o.Rollout.PromptsPerStep).Select(i => prompts[i]).ToArray();
             // Sampling seeds come from (seed, step) alone, so a resumed run draws exactly what it would have.
-            var batch = rollouts.Run(batchPrompts, o.Training.Seed * 1_000_003 + step);
-            var first = updatesDone;
-            var lossMetrics = update.Run(batch.Sequences, u => LearningRateSchedule.At(o.Optimizer, first + u + 1, totalUpdates));
-            updatesDone += (long)lossMetrics["updates"];
+            var batch = rollouts.Run(n => cursor.Take(n).Select(i => prompts[i]).ToArray(), o.Training.Seed * 1_000_003 + step);
             var metrics = new Dictionary<string, double>(batch.Metrics);
-            foreach (var (k, v) in lossMetrics) if (k != "updates") metrics[k] = v;
+            // Dynamic sampling can keep no group at all: then there is nothing to learn from this step.
+            if (batch.Sequences.Count > 0)
+            {
+                var first = updatesDone;
+                var lossMetrics = update.Run(batch.Sequences, u => LearningRateSchedule.At(o.Optimizer, first + u + 1, totalUpdates));
+                updatesDone += (long)lossMetrics["updates"];
+                foreach (var (k, v) in lossMetrics) if (k != "updates") metrics[k] = v;
+            }
             metrics[MetricNames.LearningRate] = LearningRateSchedule.At(o.Optimizer, updatesDone, totalUpdates);
             metrics[MetricNames.StepTimeSeconds] = timer.Elapsed.TotalSeconds;
             metrics[MetricNames.TokensPerSecond] = batch.GeneratedTokens / timer.Elapsed.TotalSeconds;
