@@ -1,3 +1,5 @@
+using ReasonFlux.Runs;
+
 namespace ReasonFlux.Cli;
 
 /// <summary>
@@ -11,6 +13,11 @@ public static class CommandRunner
         try
         {
             return body();
+        }
+        catch (TrainingDivergedException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Diverged;
         }
         catch (Exception e) when (IsBadInput(e))
         {

@@ -11,6 +11,8 @@ public static class ExitCodes
     public const int Failure = 1;
     /// <summary>Bad arguments, a malformed recipe or input file, a missing file: the message says which.</summary>
     public const int BadInput = 2;
+    /// <summary>Training diverged: training.max_consecutive_skips non-finite steps in a row; the last good state is saved.</summary>
+    public const int Diverged = ReasonFlux.Runs.TrainingDivergedException.ExitCode;
     /// <summary>Stopped by SIGTERM/SIGINT after writing a checkpoint; resume with --resume auto (EX_TEMPFAIL).</summary>
     public const int Interrupted = 75;
     /// <summary>A second signal arrived before the checkpoint finished; nothing new was saved.</summary>

@@ -47,12 +47,13 @@ internal static class SftRecipes
     }
 
     /// <summary>Runs the recipe; <paramref name="interruptAfter"/> requests SIGTERM once that step finished.</summary>
-    public static RunResult Run(Recipe recipe, ResumeRequest resume, long? interruptAfter = null)
+    public static RunResult Run(Recipe recipe, ResumeRequest resume, long? interruptAfter = null, Action<IReadOnlyList<ReasonFlux.Torch.Tensor>>? gradientFault = null)
     {
         using var interrupt = TrainingInterrupt.CreateDetached(_ => throw new InvalidOperationException("second signal"));
         var runner = new SftRunner
         {
             StepCompleted = step => { if (step == interruptAfter) interrupt.Request(PosixSignal.SIGTERM); },
+            GradientFault = gradientFault,
         };
         var registry = new StageRunnerRegistry().Register(runner);
         return new RecipeRunner(registry).Run(recipe, resume, interrupt, new RunSettings { Interactive = false });

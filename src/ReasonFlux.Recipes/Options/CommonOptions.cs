@@ -84,6 +84,10 @@ public sealed record TrainingOptions
     [Doc("Seed for data order, initialisation and sampling.")]
     public long Seed { get; init; } = 42;
 
+    [Doc("Optimizer steps in a row with a non-finite loss or gradient norm (each skipped, weights unchanged) before the run stops with exit code 3.")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public int MaxConsecutiveSkips { get; init; } = 5;
+
     /// <summary>Sequences per optimizer step.</summary>
     public long GlobalBatch => (long)MicroBatchSize * GradAccumulation;
 }

@@ -179,6 +179,10 @@ public sealed record GrpoTrainingOptions
 
     [Doc("Seed for prompt order and sampling.")]
     public long Seed { get; init; } = 42;
+
+    [Doc("Optimizer steps in a row with a non-finite loss or gradient norm (each skipped, weights unchanged) before the run stops with exit code 3.")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public int MaxConsecutiveSkips { get; init; } = 5;
 }
 
 /// <summary>Evaluation during GRPO training.</summary>

@@ -32,7 +32,7 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
         policy.Tokenizer.Encode(policy.ChatTemplate.Render([ChatMessage.User(problem)], addGenerationPrompt: true));
 
     /// <summary>One scored completion: its sequence for the update and what the metrics need.</summary>
-    private sealed record Scored(Completion Completion, GrpoSequence Sequence, double Reward, double Outcome, double? Process, int Steps, bool HasSeparator, double Overlong);
+    private sealed record Scored(Completion Completion, GrpoSequence Sequence, double Reward, double Outcome, double? Process, int Steps, bool HasSeparator, double Overlong, bool NonFinite);
 
     /// <summary>
     /// Samples and scores one step's batch. <paramref name="takePrompts"/> hands out the next n prompts (called
@@ -70,6 +70,7 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
             [MetricNames.ResponseLengthMean] = lengths.Average(),
             [MetricNames.ResponseLengthMax] = lengths.Max(),
             [MetricNames.ResponseClippedRatio] = sampled.Average(s => s.Completion.FinishReason == FinishReason.Length ? 1.0 : 0.0),
+            [NonFiniteRewards.Metric] = sampled.Count(s => s.NonFinite),
         };
         if (options.Rollout.DynamicSampling)
         {
@@ -125,6 +126,7 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
             process = prm.Score(completions.Select((c, i) => (prompts[c.PromptIndex].Problem, segments[i].Steps)).ToArray()).ToArray();
         }
 
+        var nonFinite = NonFiniteRewards.Repair(outcomeSide, process, g);
         var advantages = new float[n][];
         double[] mixed = outcomeSide.Select((o, i) => rw.OutcomeWeight * o + rw.ProcessWeight * (process?[i].TrajectoryScore ?? 0)).ToArray();
         if (process is not null && rw.ProcessAdvantage == ProcessAdvantage.Step)
@@ -145,11 +147,15 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
         }
 
         bool filter = rw.Overlong.Mode == OverlongMode.Filter;
+        var sequences = completions.Select((c, i) => new GrpoSequence(c.PromptIds, c.TokenIds, advantages[i], c.LogProbs, InLoss: !(filter && c.FinishReason == FinishReason.Length))).ToArray();
+        var before = sequences.Select(q => q.InLoss).ToArray();
+        NonFiniteRewards.Mask(sequences, nonFinite);
         return completions.Select((c, i) => new Scored(
             c,
-            new GrpoSequence(c.PromptIds, c.TokenIds, advantages[i], c.LogProbs, InLoss: !(filter && c.FinishReason == FinishReason.Length)),
+            sequences[i],
             mixed[i], outcome[i], process?[i].TrajectoryScore,
-            segments[i]?.Steps.Count ?? 0, texts[i].Contains(rw.Prm.StepSeparator, StringComparison.Ordinal), overlong[i])).ToList();
+            segments[i]?.Steps.Count ?? 0, texts[i].Contains(rw.Prm.StepSeparator, StringComparison.Ordinal), overlong[i],
+            NonFinite: before[i] && !sequences[i].InLoss)).ToList();
     }
 
     private static double Std(double[] x)

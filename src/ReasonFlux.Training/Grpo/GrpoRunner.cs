@@ -26,6 +26,9 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
     /// <summary>Called after each step is reported, before the interrupt is polled (tests stop a run at an exact step).</summary>
     public Action<long>? StepCompleted { get; init; }
 
+    /// <summary>Fault injection for tests: runs on the parameters after backward, before the guarded optimizer step.</summary>
+    public Action<IReadOnlyList<Tensor>>? GradientFault { get; init; }
+
     public override StageKind Kind => StageKind.Grpo;
 
     protected override StageOutcome Run(GrpoOptions o, StageContext ctx)
@@ -45,18 +48,20 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         var cursor = new DataCursor(prompts.Count, o.Training.Seed, o.Data.Shuffle);
         using var optimizer = new optim.AdamW(policy.Model.parameters(), o.Optimizer.Lr, o.Optimizer.Beta1, o.Optimizer.Beta2, o.Optimizer.Eps, o.Optimizer.WeightDecay);
         long updatesDone = 0;
+        var guard = new NonFiniteStepGuard(o.Training.MaxConsecutiveSkips, GradientFault);
         if (ctx.ResumeFrom is { } resume)
         {
             var state = TrainerCheckpoint.Restore(resume.Path, policy, optimizer);
             cursor.Restore(state["cursor"]!.AsObject());
             updatesDone = (long)state["updates"]!;
+            guard.Restore(state);
             ctx.Log.Information("resumed GRPO at step {Step} from {Path}", ctx.FirstStep, resume.Path);
         }
         reference?.requires_grad_(false);
 
         using var rewardFunctions = new GrpoRewardFunctions(o.Reward);
         var rollouts = new GrpoRollouts(policy, o, prm, rewardFunctions);
-        var update = new GrpoUpdate(policy.Model, reference, optimizer, o, policy.PadTokenId);
+        var update = new GrpoUpdate(policy.Model, reference, optimizer, o, policy.PadTokenId, guard);
         long totalUpdates = o.Training.Steps * o.UpdatesPerStep;
         // Step-0 eval: curves start from the model training started from (a resumed run already logged it).
         if (Evaluate is not null && o.Eval.Every > 0 && ctx.FirstStep == 1)
@@ -79,17 +84,23 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
             metrics[MetricNames.LearningRate] = LearningRateSchedule.At(o.Optimizer, updatesDone, totalUpdates);
             metrics[MetricNames.StepTimeSeconds] = timer.Elapsed.TotalSeconds;
             metrics[MetricNames.TokensPerSecond] = batch.GeneratedTokens / timer.Elapsed.TotalSeconds;
+            metrics[NonFiniteStepGuard.SkippedStepsMetric] = guard.SkippedSteps;
             if (Evaluate is not null && o.Eval.Every > 0 && (step % o.Eval.Every == 0 || step == o.Training.Steps))
                 foreach (var (k, v) in Evaluate(policy, o, step)) metrics[MetricNames.EvalPrefix + k] = v;
             ctx.ReportStep(step, metrics, step == o.Training.Steps);
             StepCompleted?.Invoke(step);
 
             var interrupted = ctx.Interrupt.IsRequested;
-            if (interrupted || ctx.ShouldSave(step))
+            // Skipped updates changed no weight: on divergence what is in memory is the last good state.
+            bool diverged = guard.Exhausted;
+            if (interrupted || ctx.ShouldSave(step) || (diverged && guard.TookAnyStep))
             {
                 var state = new JsonObject { ["step"] = step, ["updates"] = updatesDone, ["cursor"] = cursor.Save() };
+                guard.Save(state);
                 ctx.SaveCheckpoint(step, dir => TrainerCheckpoint.Write(dir, policy, optimizer, state));
             }
+            if (diverged)
+                throw guard.Diverged("grpo", step, guard.TookAnyStep ? $"the last good state was saved as checkpoint step {step}" : "no update succeeded, so no checkpoint was written");
             if (interrupted)
             {
                 ctx.Progress.Finish();

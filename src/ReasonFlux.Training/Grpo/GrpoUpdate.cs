@@ -3,6 +3,7 @@ using ReasonFlux.Models.Heads;
 using ReasonFlux.Recipes.Options;
 using ReasonFlux.Runs;
 using ReasonFlux.Torch;
+using ReasonFlux.Training.Common;
 using static ReasonFlux.Torch.torch;
 using F = ReasonFlux.Torch.torch.nn.functional;
 
@@ -13,7 +14,7 @@ namespace ReasonFlux.Training.Grpo;
 /// the clipped surrogate against the sampling policy, an optional KL to a frozen reference, an entropy bonus,
 /// gradient accumulation over micro-batches, clipping and one AdamW step per global batch.
 /// </summary>
-public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? reference, optim.AdamW optimizer, GrpoOptions options, int padTokenId)
+public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? reference, optim.AdamW optimizer, GrpoOptions options, int padTokenId, NonFiniteStepGuard guard)
 {
     /// <summary>Largest |log π_rollout − log π_trainer| over the step's completion tokens, before any update.</summary>
     public const string LogProbDiffMetric = "rollout/logprob_abs_diff_max";
@@ -52,9 +53,10 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
 
         double lossSum = 0, tokens = 0, clipped = 0, kl = 0, ratio = 0, entropy = 0, tisTruncated = 0, gradNormSum = 0;
         int updates = 0;
-        for (int epoch = 0; epoch < options.Training.PpoEpochs; epoch++)
-            for (int start = 0; start < sequences.Count; start += global)
+        for (int epoch = 0; epoch < options.Training.PpoEpochs && !guard.Exhausted; epoch++)
+            for (int start = 0; start < sequences.Count && !guard.Exhausted; start += global)
             {
+                double updateLoss = 0;
                 var chunk = Enumerable.Range(start, Math.Min(global, sequences.Count - start)).ToArray();
                 // Masked-out sequences (overlong filter) neither carry loss nor count in the normaliser.
                 double normaliser = _loss.Reduction == LossReduction.TokenMean
@@ -75,7 +77,9 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
                         using (no_grad()) refLogp = Forward(reference, batch, entropy: false).LogProbs;
                     var (loss, stats) = PolicyLoss.Compute(f.LogProbs, oldLogp, refLogp, f.Advantages, f.LossMask, _loss, normaliser, f.Entropy, f.RolloutLogProbs);
                     loss.backward();
-                    lossSum += loss.ToDouble();
+                    double lossValue = loss.ToDouble();
+                    lossSum += lossValue;
+                    updateLoss += lossValue;
                     tokens += stats.Tokens;
                     clipped += stats.ClippedTokens;
                     kl += stats.KlSum;
@@ -83,8 +87,8 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
                     entropy += stats.EntropySum;
                     tisTruncated += stats.TisTruncatedTokens;
                 }
-                gradNormSum += nn.utils.clip_grad_norm_(optimizer.Parameters, options.Optimizer.MaxGradNorm > 0 ? options.Optimizer.MaxGradNorm : double.PositiveInfinity);
-                optimizer.step(learningRate(updates));
+                var (norm, _) = guard.Step(optimizer, optimizer.Parameters, updateLoss, options.Optimizer.MaxGradNorm > 0 ? options.Optimizer.MaxGradNorm : double.PositiveInfinity, learningRate(updates));
+                gradNormSum += norm;
                 optimizer.zero_grad();
                 updates++;
             }

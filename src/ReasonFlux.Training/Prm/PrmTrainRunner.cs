@@ -28,6 +28,9 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
     /// <summary>Called after each optimizer step, before the interrupt check (embedding and tests: e.g. request a stop at a given step).</summary>
     public Action<long, StageContext>? AfterStep { get; init; }
 
+    /// <summary>Fault injection for tests: runs on the parameters after backward, before the guarded optimizer step.</summary>
+    public Action<IReadOnlyList<Tensor>>? GradientFault { get; init; }
+
     protected override StageOutcome Run(PrmTrainOptions o, StageContext context)
     {
         if (o.Head == PrmHead.Scalar && o.Loss.LambdaFinal == 0)
@@ -68,15 +71,22 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         var cursor = new DataCursor(data.Count, t.Seed, o.Data.Shuffle);
         var parameters = model.parameters().ToArray();
         using var optimizer = new optim.AdamW(parameters, o.Optimizer.Lr, o.Optimizer.Beta1, o.Optimizer.Beta2, o.Optimizer.Eps, o.Optimizer.WeightDecay);
+        var guard = new NonFiniteStepGuard(t.MaxConsecutiveSkips, GradientFault);
         if (context.ResumeFrom is { } from)
         {
             var state = TrainerCheckpoint.Restore(from.Path, model, optimizer, device);
             cursor.Restore(state["cursor"]?.AsObject() ?? throw new InvalidDataException($"{from.Path}: trainer state has no \"cursor\""));
+            guard.Restore(state);
         }
         log.Information("prm: {Examples} examples, {Steps} steps of {Batch} sequences, head {Head}, on {Device}", data.Count, total, t.GlobalBatch, o.Head, device);
 
         var objective = new PrmObjective(o.Loss, encoder.PadTokenId, device);
-        JsonObject TrainerState(long step) => new() { ["step"] = step, ["total_steps"] = total, ["cursor"] = cursor.Save() };
+        JsonObject TrainerState(long step)
+        {
+            var state = new JsonObject { ["step"] = step, ["total_steps"] = total, ["cursor"] = cursor.Save() };
+            guard.Save(state);
+            return state;
+        }
         void Save(long step) => context.SaveCheckpoint(step,
             dir => TrainerCheckpoint.Write(dir, model, d => PrmModelFolder.Save(model, config, tokenizer, d, dtype), optimizer, TrainerState(step)),
             new Dictionary<string, string> { ["kind"] = "prm" });
@@ -99,10 +109,9 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
                 tokens += sums.Tokens;
             }
             double loss = (o.Loss.LambdaStep * stepSum + o.Loss.LambdaFinal * finalSum) / t.GlobalBatch;
-            if (!double.IsFinite(loss)) throw new InvalidOperationException($"prm: the loss is {loss} at step {step}; lower optimizer.lr or check the targets");
-            double gradNorm = nn.utils.clip_grad_norm_(parameters, o.Optimizer.MaxGradNorm > 0 ? o.Optimizer.MaxGradNorm : double.MaxValue);
             double lr = LearningRateSchedule.At(o.Optimizer, step, total);
-            optimizer.step(lr);
+            var (gradNorm, stepped) = guard.Step(optimizer, parameters, loss, o.Optimizer.MaxGradNorm > 0 ? o.Optimizer.MaxGradNorm : double.MaxValue, lr);
+            if (!stepped) log.Warning("prm step {Step}: loss {Loss}, gradient norm {Norm}: not finite, the optimizer step was skipped", step, loss, gradNorm);
 
             double seconds = clock.Elapsed.TotalSeconds;
             var metrics = new Dictionary<string, double>
@@ -113,10 +122,17 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
                 [MetricNames.GradNorm] = gradNorm,
                 [MetricNames.StepTimeSeconds] = seconds,
                 [MetricNames.TokensPerSecond] = tokens / Math.Max(seconds, 1e-9),
+                [NonFiniteStepGuard.SkippedStepsMetric] = guard.SkippedSteps,
             };
             if (o.Head == PrmHead.TwoClass) metrics[StepLossMetric] = stepSum / t.GlobalBatch;
             context.ReportStep(step, metrics, step == total);
             AfterStep?.Invoke(step, context);
+            if (guard.Exhausted)
+            {
+                // Skipped steps changed no weight: what is in memory is the last good state.
+                if (guard.TookAnyStep) Save(step);
+                throw guard.Diverged("prm", step, guard.TookAnyStep ? $"the last good state was saved as checkpoint step {step}" : "no step succeeded, so no checkpoint was written");
+            }
 
             if (context.Interrupt.IsRequested)
             {

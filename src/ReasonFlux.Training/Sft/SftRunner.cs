@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ReasonFlux.Models;
 using ReasonFlux.Recipes.Options;
 using ReasonFlux.Runs;
+using ReasonFlux.Torch;
 using ReasonFlux.Training.Common;
 using static ReasonFlux.Torch.torch;
 
@@ -24,6 +25,9 @@ public sealed class SftRunner : StageRunner<SftOptions>
 
     /// <summary>Called after each step is reported and before the interrupt flag is polled (embedding, tests).</summary>
     public Action<long>? StepCompleted { get; init; }
+
+    /// <summary>Fault injection for tests: runs on the parameters after backward, before the guarded optimizer step.</summary>
+    public Action<IReadOnlyList<Tensor>>? GradientFault { get; init; }
 
     protected override StageOutcome Run(SftOptions options, StageContext context)
     {
@@ -48,7 +52,8 @@ public sealed class SftRunner : StageRunner<SftOptions>
                 options.Data.MaxSeqLen, data.TruncatedCompletions, data.Count);
 
         var cursor = new DataCursor(data.Count, training.Seed, options.Data.Shuffle);
-        using var trainer = new SftTrainer(policy, options.Optimizer, options.Data.CompletionOnlyLoss);
+        using var trainer = new SftTrainer(policy, options.Optimizer, options.Data.CompletionOnlyLoss,
+            new NonFiniteStepGuard(training.MaxConsecutiveSkips, GradientFault));
         if (context.ResumeFrom is { } checkpoint)
             RestoreState(checkpoint, policy, trainer, cursor, data.Count, log);
         else
@@ -62,8 +67,8 @@ public sealed class SftRunner : StageRunner<SftOptions>
             double lr = LearningRateSchedule.At(options.Optimizer, step, totalSteps);
             var result = trainer.Step(batch, training.MicroBatchSize, lr);
             double seconds = watch.Elapsed.TotalSeconds;
-            if (!double.IsFinite(result.Loss))
-                throw new InvalidOperationException($"sft step {step}: the loss is {result.Loss} (lr {lr}); lower optimizer.lr or check the data");
+            if (result.Skipped)
+                log.Warning("sft step {Step}: loss {Loss}, gradient norm {Norm}: not finite, the optimizer step was skipped", step, result.Loss, result.GradNorm);
             context.ReportStep(step, new Dictionary<string, double>
             {
                 [MetricNames.Loss] = result.Loss,
@@ -72,8 +77,15 @@ public sealed class SftRunner : StageRunner<SftOptions>
                 [TrainedTokensMetric] = result.TrainedTokens,
                 [MetricNames.TokensPerSecond] = result.Tokens / Math.Max(seconds, 1e-9),
                 [MetricNames.StepTimeSeconds] = seconds,
+                [NonFiniteStepGuard.SkippedStepsMetric] = trainer.Guard.SkippedSteps,
             }, isLast: step == totalSteps);
             StepCompleted?.Invoke(step);
+            if (trainer.Guard.Exhausted)
+            {
+                // Skipped steps changed no weight: what is in memory is the last good state.
+                if (trainer.Guard.TookAnyStep) Save(context, step, policy, trainer, cursor, data.Count);
+                throw trainer.Guard.Diverged("sft", step, trainer.Guard.TookAnyStep ? $"the last good state was saved as checkpoint step {step}" : "no step succeeded, so no checkpoint was written");
+            }
             if (context.Interrupt.IsRequested)
             {
                 Save(context, step, policy, trainer, cursor, data.Count);
@@ -92,14 +104,18 @@ public sealed class SftRunner : StageRunner<SftOptions>
     public static long TotalSteps(TrainingOptions training, int examples) =>
         training.Steps ?? Math.Max(1, (long)Math.Ceiling(training.Epochs * examples / training.GlobalBatch));
 
-    private static void Save(StageContext context, long step, LanguageModel policy, SftTrainer trainer, DataCursor cursor, int examples) =>
-        context.SaveCheckpoint(step, dir => TrainerCheckpoint.Write(dir, policy, trainer.Optimizer, new JsonObject
+    private static void Save(StageContext context, long step, LanguageModel policy, SftTrainer trainer, DataCursor cursor, int examples)
+    {
+        var state = new JsonObject
         {
             ["kind"] = "sft",
             ["step"] = step,
             ["examples"] = examples,
             ["cursor"] = cursor.Save(),
-        }), new Dictionary<string, string> { ["kind"] = "sft" });
+        };
+        trainer.Guard.Save(state);
+        context.SaveCheckpoint(step, dir => TrainerCheckpoint.Write(dir, policy, trainer.Optimizer, state), new Dictionary<string, string> { ["kind"] = "sft" });
+    }
 
     private static void RestoreState(SavedCheckpoint checkpoint, LanguageModel policy, SftTrainer trainer, DataCursor cursor, int examples, Serilog.ILogger log)
     {
@@ -110,6 +126,7 @@ public sealed class SftRunner : StageRunner<SftOptions>
         if (state["cursor"] is not JsonObject cursorState)
             throw new InvalidDataException($"{where}: \"cursor\" missing: not an sft checkpoint");
         cursor.Restore(cursorState);
+        trainer.Guard.Restore(state);
         var saved = state["examples"]?.GetValue<int>();
         if (saved != examples)
             log.Warning("the training set has {Now} examples but had {Then} when checkpoint {Path} was written: the data order will differ from an uninterrupted run",

@@ -1,6 +1,7 @@
 using ReasonFlux.Models;
 using ReasonFlux.Recipes.Options;
 using ReasonFlux.Torch;
+using ReasonFlux.Training.Common;
 using static ReasonFlux.Torch.torch;
 using F = ReasonFlux.Torch.torch.nn.functional;
 
@@ -11,7 +12,8 @@ namespace ReasonFlux.Training.Sft;
 /// <param name="GradNorm">Global gradient L2 norm before clipping.</param>
 /// <param name="TrainedTokens">Tokens that carried a loss.</param>
 /// <param name="Tokens">Real (non-pad) tokens processed.</param>
-public readonly record struct SftStepResult(double Loss, double GradNorm, long TrainedTokens, long Tokens);
+/// <param name="Skipped">The loss or gradient norm was not finite: no weight changed (<see cref="NonFiniteStepGuard"/>).</param>
+public readonly record struct SftStepResult(double Loss, double GradNorm, long TrainedTokens, long Tokens, bool Skipped = false);
 
 /// <summary>
 /// The SFT update: cross-entropy on next-token targets, accumulated over micro-batches and normalised by the
@@ -25,8 +27,9 @@ public sealed class SftTrainer : IDisposable
     private readonly bool _completionOnly;
     private readonly double _maxGradNorm;
 
-    public SftTrainer(LanguageModel policy, OptimizerOptions optimizer, bool completionOnlyLoss)
+    public SftTrainer(LanguageModel policy, OptimizerOptions optimizer, bool completionOnlyLoss, NonFiniteStepGuard? guard = null)
     {
+        Guard = guard ?? new NonFiniteStepGuard(new TrainingOptions().MaxConsecutiveSkips);
         _policy = policy;
         _parameters = policy.Model.parameters().ToArray();
         _completionOnly = completionOnlyLoss;
@@ -36,6 +39,9 @@ public sealed class SftTrainer : IDisposable
     }
 
     public optim.AdamW Optimizer { get; }
+
+    /// <summary>Skips non-finite steps and counts them.</summary>
+    public NonFiniteStepGuard Guard { get; }
 
     /// <summary>One optimizer step over <paramref name="batch"/>, split into micro-batches of <paramref name="microBatchSize"/>.</summary>
     public SftStepResult Step(IReadOnlyList<SftExample> batch, int microBatchSize, double learningRate)
@@ -62,9 +68,8 @@ public sealed class SftTrainer : IDisposable
             lossSum += summed.ToDouble();
         }
         // Returns the norm before clipping; a bound of 0 measures without clipping (max_grad_norm: 0 disables it).
-        double norm = nn.utils.clip_grad_norm_(_parameters, _maxGradNorm);
-        Optimizer.step(learningRate);
-        return new SftStepResult(lossSum / trained, norm, trained, tokens);
+        var (norm, stepped) = Guard.Step(Optimizer, _parameters, lossSum, _maxGradNorm, learningRate);
+        return new SftStepResult(lossSum / trained, norm, trained, tokens, Skipped: !stepped);
     }
 
     public void Dispose() => Optimizer.Dispose();
