@@ -1,14 +1,21 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 
 namespace ReasonFlux.IO;
 
 /// <summary>
 /// Streams a JSONL file one object per line. Blank lines are skipped; anything else that is not a JSON
-/// object fails with the file and line, so a bad line never silently drops data.
+/// object fails with the file and line, so a bad line never silently drops data. Lines are read as bytes with
+/// a length cap (a 150 MB line must be refused before it is held several times over in memory) and must be
+/// valid UTF-8 (invalid bytes are an error, never silently replaced by U+FFFD).
 /// </summary>
 public static class JsonlReader
 {
+    /// <summary>Longest line accepted, in bytes (a 100k-token sample is about half a megabyte).</summary>
+    public const int MaxLineBytes = 16 * 1024 * 1024;
+
     public static IEnumerable<JsonlRecord> Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
@@ -17,17 +24,31 @@ public static class JsonlReader
 
     private static IEnumerable<JsonlRecord> ReadExisting(string path)
     {
-        using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var lines = new JsonlLineSplitter(stream, MaxLineBytes);
         int lineNumber = 0;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        while (true)
         {
             lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
+            ReadOnlyMemory<byte> bytes;
+            try
+            {
+                if (!lines.TryReadLine(out bytes)) yield break;
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"{path}:{lineNumber}: {e.Message}");
+            }
+            var span = bytes.Span;
+            if (lineNumber == 1 && span.StartsWith("\uFEFF"u8)) span = span[3..];
+            if (!span.IsEmpty && span[^1] == (byte)'\r') span = span[..^1];
+            if (IsBlank(span)) continue;
+            if (!Utf8.IsValid(span))
+                throw new InvalidDataException($"{path}:{lineNumber}: not valid UTF-8 (first bad byte at column {FirstInvalidByte(span) + 1})");
             JsonNode? node;
             try
             {
-                node = JsonNode.Parse(line);
+                node = JsonNode.Parse(span);
             }
             catch (JsonException e)
             {
@@ -41,4 +62,66 @@ public static class JsonlReader
 
     /// <summary>Reads the whole file; fine for prompt sets and benchmarks, not for multi-GB pools.</summary>
     public static List<JsonlRecord> ReadAll(string path) => Read(path).ToList();
+
+    private static bool IsBlank(ReadOnlySpan<byte> line)
+    {
+        foreach (byte b in line)
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0x0B or 0x0C)) return false;
+        return true;
+    }
+
+    private static int FirstInvalidByte(ReadOnlySpan<byte> line)
+    {
+        int at = 0;
+        while (at < line.Length)
+        {
+            if (Rune.DecodeFromUtf8(line[at..], out _, out int consumed) != System.Buffers.OperationStatus.Done) return at;
+            at += consumed;
+        }
+        return at;
+    }
+}
+
+/// <summary>Splits a stream into '\n'-terminated lines of bytes, refusing a line longer than a cap before buffering more of it.</summary>
+internal sealed class JsonlLineSplitter(Stream stream, int maxLineBytes)
+{
+    private readonly byte[] _chunk = new byte[1 << 16];
+    private int _start, _end;
+    private byte[] _line = new byte[1 << 12];
+    private bool _eof;
+
+    /// <summary>The next line without its '\n' (valid until the next call); false at the end of the stream.</summary>
+    public bool TryReadLine(out ReadOnlyMemory<byte> line)
+    {
+        int length = 0;
+        while (true)
+        {
+            if (_start == _end)
+            {
+                if (_eof || (_end = stream.Read(_chunk, 0, _chunk.Length)) == 0)
+                {
+                    _eof = true;
+                    _start = _end = 0;
+                    line = _line.AsMemory(0, length);
+                    return length > 0;
+                }
+                _start = 0;
+            }
+            var available = _chunk.AsSpan(_start, _end - _start);
+            int newline = available.IndexOf((byte)'\n');
+            var part = newline >= 0 ? available[..newline] : available;
+            if ((long)length + part.Length > maxLineBytes)
+                throw new InvalidDataException($"line is longer than {maxLineBytes} bytes (the limit for one JSONL line)");
+            if (length + part.Length > _line.Length) Array.Resize(ref _line, Math.Min(maxLineBytes, Math.Max(_line.Length * 2, length + part.Length)));
+            part.CopyTo(_line.AsSpan(length));
+            length += part.Length;
+            _start += part.Length;
+            if (newline >= 0)
+            {
+                _start++;
+                line = _line.AsMemory(0, length);
+                return true;
+            }
+        }
+    }
 }
