@@ -175,6 +175,50 @@ public class RecipeRunnerTests
     }
 
     [Fact]
+    public void Run_ResumeAuto_EveryCheckpointCorrupt_RefusesToStartOverAndKeepsThem()
+    {
+        using var dir = new TempDir();
+        var recipe = Pipeline(dir);
+        using var interrupt = TrainingInterrupt.CreateDetached(_ => { });
+        Run(recipe, new Runners(sftStep: (step, _) => { if (step == 5) interrupt.Request(PosixSignal.SIGINT); }).Registry, new ResumeRequest.Fresh(), interrupt);
+        var sft = dir["runs/demo/sft"];
+        foreach (var step in CheckpointStore.ListSteps(sft))
+            File.WriteAllText(Path.Combine(sft, CheckpointStore.FolderName(step), "state.txt"), "9");
+
+        var second = new Runners();
+        var e = Assert.Throws<InvalidDataException>(() => Run(recipe, second.Registry, new ResumeRequest.Auto()));
+        Assert.Contains("none of its 3 checkpoints (step-2, step-4, step-5) is valid", e.Message);
+        Assert.Contains("SHA-256 mismatch", e.Message);
+        Assert.Contains("delete those step-N folders", e.Message);
+        Assert.Empty(second.SftCalls);
+        Assert.Equal([2L, 4L, 5L], CheckpointStore.ListSteps(sft)); // nothing was deleted
+        Assert.Equal([1L, 2L, 3L, 4L, 5L], MetricsFile.Read(Path.Combine(sft, "metrics.jsonl"))[0].Steps);
+
+        // The user's explicit fresh start: with the step folders gone, auto starts the stage from step 0.
+        foreach (var step in CheckpointStore.ListSteps(sft)) Directory.Delete(Path.Combine(sft, CheckpointStore.FolderName(step)), true);
+        var third = new Runners();
+        Assert.Equal(StageOutcome.Completed, Run(recipe, third.Registry, new ResumeRequest.Auto()).Outcome);
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], third.SftCalls);
+    }
+
+    [Fact]
+    public void Run_SecondProcessOnALockedRun_IsRefusedBeforeWritingTheRecipe()
+    {
+        using var dir = new TempDir();
+        var recipe = Pipeline(dir);
+        Run(recipe, new Runners().Registry, new ResumeRequest.Fresh());
+        var recipePath = dir["runs/demo/recipe.yaml"];
+        var before = File.ReadAllText(recipePath);
+        using (new FileStream(dir["runs/demo/run.lock"], FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose))
+        {
+            var changed = Pipeline(dir, "stages.sft.training.steps=7");
+            var e = Assert.Throws<InvalidDataException>(() => Run(changed, new Runners().Registry, new ResumeRequest.Auto()));
+            Assert.Contains("another reasonflux process is running this run", e.Message);
+        }
+        Assert.Equal(before, File.ReadAllText(recipePath));
+    }
+
+    [Fact]
     public void Run_StageThatWritesNoOutput_IsAnErrorNotASuccess()
     {
         using var dir = new TempDir();

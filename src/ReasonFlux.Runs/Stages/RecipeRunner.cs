@@ -54,8 +54,10 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
         }
 
         bool resuming = resume is not ResumeRequest.Fresh;
+        // The lock comes first: a second process must be refused before it writes anything (recipe.yaml included).
+        Directory.CreateDirectory(recipe.RunDirectory);
+        using var runLock = AcquireLock(recipe.RunDirectory);
         var run = RunFolder.Open(recipe, resuming, out var changes);
-        using var runLock = AcquireLock(run);
         using (var log = RunLogging.Create(run.LogPath, LogLevel.Information, quietConsole: false))
         {
             log.Information("run {RunDirectory} from {Recipe} ({Mode})", run.Path, recipe.SourcePath,
@@ -89,7 +91,18 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
                     completed.Add(options.Name);
                     continue;
                 }
-                resumeFrom = CheckpointStore.FindLatestValid(folder.Path, reason => WarnLater(run, $"skipping checkpoint: {reason}"));
+                var rejected = new List<string>();
+                resumeFrom = CheckpointStore.FindLatestValid(folder.Path, reason =>
+                {
+                    rejected.Add(reason);
+                    WarnLater(run, $"skipping checkpoint: {reason}");
+                });
+                var saved = CheckpointStore.ListSteps(folder.Path);
+                // Starting over would silently throw away a long run: only the user may decide that.
+                if (resumeFrom is null && saved.Count > 0)
+                    throw new InvalidDataException(
+                        $"{folder.Path}: none of its {saved.Count} checkpoints ({string.Join(", ", saved.Select(CheckpointStore.FolderName))}) is valid, so stage \"{options.Name}\" cannot resume:\n  {string.Join("\n  ", rejected)}\n" +
+                        $"To start the stage over from step 0, delete those step-N folders and run --resume auto again.");
             }
 
             if (interrupt.IsRequested) return new RunResult(StageOutcome.Interrupted, run.Path, completed);
@@ -184,16 +197,16 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
         _ => (null, new LoggingOptions()),
     };
 
-    private static FileStream AcquireLock(RunFolder run)
+    private static FileStream AcquireLock(string runDirectory)
     {
-        var path = Path.Combine(run.Path, LockFileName);
+        var path = Path.Combine(runDirectory, LockFileName);
         try
         {
             return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
         }
         catch (IOException)
         {
-            throw new InvalidDataException($"{run.Path}: another reasonflux process is running this run (it holds {path})");
+            throw new InvalidDataException($"{runDirectory}: another reasonflux process is running this run (it holds {path})");
         }
     }
 
