@@ -30,6 +30,7 @@ public static class PretrainedModel
         var arch = config.Architectures[0];
         var wantType = dtype ?? config.TorchDtype;
         var dev = device ?? Device.CPU;
+        EnsureRunnable(wantType, dev, dtype is null ? $"{Path.Combine(directory, "config.json")}: \"torch_dtype\"" : "model.dtype");
         using var checkpoint = OpenCheckpoint(directory);
         var source = new CheckpointParameters(checkpoint, checkpoint.IsSharded ? Path.Combine(directory, "model.safetensors.index.json") : Path.Combine(directory, "model.safetensors"), wantType, dev);
         nn.Module module;
@@ -64,6 +65,16 @@ public static class PretrainedModel
         }
     }
 
+    /// <summary>
+    /// float16 on the CPU fails deep inside libtorch ("not implemented for 'Half'") at the first matmul; say so
+    /// up front, naming where the dtype came from.
+    /// </summary>
+    public static void EnsureRunnable(ScalarType dtype, Device device, string source)
+    {
+        if (dtype == ScalarType.Float16 && device.Type == DeviceType.CPU)
+            throw new InvalidDataException($"{source}: float16 is not supported on the CPU (libtorch has no half-precision CPU kernels for these layers); use float32 or bfloat16 (model.dtype), or run on a GPU");
+    }
+
     /// <summary>Loads a causal LM, failing clearly if the folder holds another kind of model.</summary>
     public static Qwen2ForCausalLM LoadCausalLM(string directory, ScalarType? dtype = null, Device? device = null)
     {
@@ -76,6 +87,7 @@ public static class PretrainedModel
     /// <summary>A freshly initialised model (HF's initialisation) for a config: tests, the quickstart, training from scratch.</summary>
     public static nn.Module Create(Qwen2Config config, long seed, ScalarType? dtype = null, Device? device = null)
     {
+        EnsureRunnable(dtype ?? config.TorchDtype, device ?? Device.CPU, dtype is null ? "the config's torch_dtype" : "model.dtype");
         using var init = new RandomParameters(seed, config.InitializerRange, dtype ?? config.TorchDtype, device ?? Device.CPU);
         return config.Architectures[0] switch
         {

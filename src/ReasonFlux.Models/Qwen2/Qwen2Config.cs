@@ -88,6 +88,23 @@ public sealed record Qwen2Config
         if (NumAttentionHeads % NumKeyValueHeads != 0)
             throw new InvalidDataException($"{where}: num_attention_heads {NumAttentionHeads} is not divisible by num_key_value_heads {NumKeyValueHeads}");
         if (HeadDim % 2 != 0) throw new InvalidDataException($"{where}: head dimension {HeadDim} must be even for rotary embeddings");
+        Positive(MaxPositionEmbeddings, "max_position_embeddings");
+        // Out-of-range numbers here load fine and then produce NaN (eps ≤ 0 divides by zero in RMSNorm, theta ≤ 1
+        // makes the rotary frequencies infinite or constant) or index past the embedding table (token ids).
+        if (!(RmsNormEps > 0 && RmsNormEps < 1))
+            throw new InvalidDataException($"{where}: \"rms_norm_eps\" must be in (0, 1), got {RmsNormEps}");
+        if (!(RopeTheta > 1 && double.IsFinite(RopeTheta)))
+            throw new InvalidDataException($"{where}: \"rope_theta\" must be a finite number above 1, got {RopeTheta}");
+        if (!(InitializerRange >= 0 && double.IsFinite(InitializerRange)))
+            throw new InvalidDataException($"{where}: \"initializer_range\" must be finite and non-negative, got {InitializerRange}");
+        TokenId(BosTokenId, "bos_token_id");
+        TokenId(EosTokenId, "eos_token_id");
+
+        void TokenId(int? id, string key)
+        {
+            if (id is { } v && (v < 0 || v >= VocabSize))
+                throw new InvalidDataException($"{where}: \"{key}\" {v} is outside the vocabulary (vocab_size {VocabSize})");
+        }
     }
 
     /// <summary>config.json content in Hugging Face's format (unknown keys of the source kept).</summary>
