@@ -24,12 +24,29 @@ public class GrpoKnobValidationTests
     [InlineData("reward:\n  overlong:\n    mode: penalty\n", "reward.overlong.buffer_tokens", "mode: penalty needs buffer_tokens")]
     [InlineData("rollout:\n  max_new_tokens: 100\nreward:\n  overlong:\n    mode: penalty\n    buffer_tokens: 200\n", "reward.overlong.buffer_tokens", "longer than rollout.max_new_tokens 100")]
     [InlineData("reward:\n  overlong:\n    mode: filter\n    penalty: 0.5\n", "reward.overlong.penalty", "only applies with mode: penalty")]
+    [InlineData("reward:\n  extra: [{name: format, command: \"x\"}]\n", "reward.extra[0].name", "set exactly one of name")]
+    [InlineData("reward:\n  extra: [{weight: 2}]\n", "reward.extra[0].name", "set exactly one of name")]
+    [InlineData("reward:\n  extra: [{name: length, timeout_s: 3}]\n", "reward.extra[0].timeout_s", "only applies to a command")]
+    [InlineData("reward:\n  extra: [{name: lenght}]\n", "reward.extra[0].name", "did you mean \"length\"")]
+    [InlineData("reward:\n  extra: format\n", "reward.extra", "expected a list of mappings")]
     public void Refused(string section, string key, string message)
     {
         var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(Grpo + section, "r.yaml"));
         Assert.True(e.Errors.Count == 1, e.Message);
         Assert.Equal(key, e.Errors[0].KeyPath);
         Assert.Contains(message, e.Errors[0].Message);
+    }
+
+    [Fact]
+    public void RewardExtra_WritesAndParsesBack()
+    {
+        var recipe = RecipeLoader.Parse(Grpo + "reward:\n  extra:\n    - {name: format, weight: 0.1}\n    - command: python3 r.py\n      timeout_s: 5\n", "r.yaml");
+        var extra = ((GrpoOptions)recipe.Stages[0]).Reward.Extra;
+        Assert.Equal(2, extra.Count);
+        Assert.Equal((BuiltinReward?)BuiltinReward.Format, extra[0].Name);
+        Assert.Equal(("python3 r.py", (double?)5, 1.0), (extra[1].Command, extra[1].TimeoutS, extra[1].Weight));
+        var again = RecipeLoader.Parse(RecipeWriter.Write(recipe), "again.yaml");
+        Assert.Equal(recipe.Stages, again.Stages);
     }
 
     [Fact]

@@ -205,6 +205,26 @@ internal sealed partial class RecipeBinder
             value = instance;
             return _errors.Count == before;
         }
+        if (prop.Kind == SchemaValueKind.SectionList)
+        {
+            var element = prop.ElementType!;
+            if (node is not YamlSequenceNode items || items.Children.Any(c => c is not YamlMappingNode))
+            {
+                Error(node, path, $"expected a list of mappings ({string.Join(", ", SchemaProperty.For(element).Select(p => p.Name))}), got {Describe(node)}");
+                return false;
+            }
+            var bound = Array.CreateInstance(element, items.Children.Count);
+            int before = _errors.Count;
+            for (int i = 0; i < items.Children.Count; i++)
+            {
+                var item = Activator.CreateInstance(element)!;
+                _locations[Canon($"{path}[{i}]")] = _sources.Of(items.Children[i]);
+                BindRecord(element, (YamlMappingNode)items.Children[i], $"{path}[{i}].", item, []);
+                bound.SetValue(item, i);
+            }
+            value = Activator.CreateInstance(typeof(ValueList<>).MakeGenericType(element), bound);
+            return _errors.Count == before;
+        }
         if (prop.Kind == SchemaValueKind.StringList)
         {
             if (node is not YamlSequenceNode seq || seq.Children.Any(c => c is not YamlScalarNode))

@@ -48,10 +48,14 @@ public static class RecipeReference
                 Table(sb, prop.ValueType, value, prefix + prop.Name + ".");
                 continue;
             }
-            var shown = prop.IsRequired ? "**required**" : "`" + RecipeWriter.FormatScalar(value).Replace("|", "\\|") + "`";
+            var shown = prop.IsRequired ? "**required**"
+                : prop.Kind == SchemaValueKind.SectionList ? "`[]`"
+                : "`" + RecipeWriter.FormatScalar(value).Replace("|", "\\|") + "`";
             if (prop.Name == "name" && prefix.Length == 0 && defaults is StageOptions) shown = "the kind";
             if (prop.Name == "run_name") shown = "recipe file name";
             sb.Append($"| `{prefix}{prop.Name}` | {prop.Describe().Replace("|", "\\|")} | {shown} | {prop.Doc.Replace("|", "\\|")} |\n");
+            // The keys of each item, as `list[].key`.
+            if (prop.ElementType is { } element) Table(sb, element, Activator.CreateInstance(element)!, prefix + prop.Name + "[].");
         }
     }
 }

@@ -42,6 +42,13 @@ public static class RecipeWriter
                 sb.Append('\n');
                 WriteRecord(sb, prop.ValueType, value, indent + 2);
             }
+            else if (prop.Kind == SchemaValueKind.SectionList && value is System.Collections.IEnumerable items)
+            {
+                // Flow style, every key explicit: [{name: "format", weight: 0.1}, ...].
+                var written = items.Cast<object>().Select(item =>
+                    "{" + string.Join(", ", SchemaProperty.For(prop.ElementType!).Select(p => $"{p.Name}: {FormatScalar(p.Property.GetValue(item))}")) + "}");
+                sb.Append(" [").Append(string.Join(", ", written)).Append("]\n");
+            }
             else if (prop.Kind == SchemaValueKind.StringList && value is IReadOnlyList<string> list)
             {
                 sb.Append(" [").Append(string.Join(", ", list.Select(Quote))).Append("]\n");

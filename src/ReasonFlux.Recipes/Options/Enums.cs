@@ -75,3 +75,6 @@ public enum ProcessAdvantage
 
 /// <summary>Treatment of completions truncated at max_new_tokens (see OverlongOptions).</summary>
 public enum OverlongMode { None, Filter, Penalty }
+
+/// <summary>Built-in extra rewards (see RewardFunctionOptions.Name).</summary>
+public enum BuiltinReward { Format, Length }

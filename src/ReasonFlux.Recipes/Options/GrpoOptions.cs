@@ -99,10 +99,46 @@ public sealed record GrpoRewardOptions : IValidatedOptions
     [Doc("Completions cut off by max_new_tokens: filter them out of the loss or penalise them.")]
     public OverlongOptions Overlong { get; init; } = new();
 
+    [Doc("Extra reward functions, each added to the outcome reward times its weight: built-ins by name ({name: format, weight: 0.1}) or an external command ({command: \"python3 my_reward.py\", timeout_s: 10, weight: 1}).")]
+    public IReadOnlyList<RewardFunctionOptions> Extra { get; init; } = ValueList<RewardFunctionOptions>.Empty;
+
+    [Doc("Seconds the outcome judge may take per completion; past it the completion scores on_error.")]
+    [ValueRange(0, 3600, MinExclusive = true)]
+    public double TimeoutS { get; init; } = 10;
+
+    [Doc("Reward of a completion whose judge or reward function failed, timed out or answered garbage (counted in the reward/errors metric).")]
+    [ValueRange(-100, 100)]
+    public double OnError { get; init; }
+
     public void Validate(OptionsValidation v)
     {
         v.Require(OutcomeWeight + ProcessWeight > 0, "outcome_weight", "outcome_weight and process_weight are both 0: there is no reward");
         v.Require(ProcessWeight == 0 || !string.IsNullOrEmpty(Prm.Path), "prm.path", $"process_weight is {ProcessWeight} but no PRM is set: set prm.path or process_weight: 0");
+    }
+}
+
+/// <summary>One extra reward function of reward.extra: a built-in by name, or an external command.</summary>
+public sealed record RewardFunctionOptions : IValidatedOptions
+{
+    [Doc("Built-in reward. format: 1 when the response contains a closed \\boxed{…} answer, else 0. length: 1 − tokens / rollout.max_new_tokens (shorter is better). Set name or command, not both.")]
+    public BuiltinReward? Name { get; init; }
+
+    [Doc("External reward command, run with /bin/sh -c and kept alive across steps. It reads one JSON object per line on stdin ({\"prompt\", \"response\", \"answer\", \"tokens\"}) and answers each with one line: a number or {\"reward\": number}. A failure, a time-out (the command is restarted; the rest of that step's completions score on_error) or an unusable line scores reward.on_error.")]
+    public string? Command { get; init; }
+
+    [Doc("Seconds the command may take per completion; null: 10. Only valid with command.")]
+    [ValueRange(0, 3600, MinExclusive = true)]
+    public double? TimeoutS { get; init; }
+
+    [Doc("Weight of this reward in the sum.")]
+    [ValueRange(-100, 100)]
+    public double Weight { get; init; } = 1;
+
+    public void Validate(OptionsValidation v)
+    {
+        v.Require((Name is null) != (Command is null), "name", "set exactly one of name (a built-in) and command");
+        v.Require(Command is null || Command.Trim().Length > 0, "command", "must not be empty");
+        v.Require(TimeoutS is null || Command is not null, "timeout_s", "only applies to a command");
     }
 }
 

@@ -5,7 +5,7 @@ using System.Text;
 namespace ReasonFlux.Recipes.Schema;
 
 /// <summary>The YAML shapes the binder knows.</summary>
-public enum SchemaValueKind { Integer, Float, Boolean, String, Enum, StringList, Section }
+public enum SchemaValueKind { Integer, Float, Boolean, String, Enum, StringList, Section, SectionList }
 
 /// <summary>
 /// One key of an options record, read by reflection: its YAML name, value kind, range, doc and path role.
@@ -42,6 +42,12 @@ public sealed class SchemaProperty
     /// <summary>Set for keys whose value is a path checked by the file-existence step.</summary>
     public PathKind? PathKind { get; }
 
+    /// <summary>For a list of mappings (IReadOnlyList&lt;TRecord&gt;), the record type of its items.</summary>
+    public Type? ElementType => Kind == SchemaValueKind.SectionList ? ListElementType(ValueType) : null;
+
+    private static Type? ListElementType(Type t) =>
+        t.IsGenericType && t.GetGenericTypeDefinition() == typeof(IReadOnlyList<>) ? t.GetGenericArguments()[0] : null;
+
     /// <summary>The allowed YAML spellings of an enum key, in declaration order.</summary>
     public IReadOnlyList<string> EnumNames => Kind == SchemaValueKind.Enum ? SchemaNames.EnumNames(ValueType) : [];
 
@@ -56,6 +62,7 @@ public sealed class SchemaProperty
             SchemaValueKind.String => PathKind is null ? "string" : "path",
             SchemaValueKind.Enum => string.Join("|", EnumNames),
             SchemaValueKind.StringList => "list of strings",
+            SchemaValueKind.SectionList => "list of mappings",
             _ => "section",
         });
         if (Range is not null) sb.Append(' ').Append(Range.Describe());
@@ -90,6 +97,7 @@ public sealed class SchemaProperty
         if (t == typeof(string)) return SchemaValueKind.String;
         if (t.IsEnum) return SchemaValueKind.Enum;
         if (t == typeof(IReadOnlyList<string>)) return SchemaValueKind.StringList;
+        if (ListElementType(t) is { } element && element.IsClass && element.GetConstructor(Type.EmptyTypes) is not null) return SchemaValueKind.SectionList;
         if (t.IsClass && t.GetConstructor(Type.EmptyTypes) is not null) return SchemaValueKind.Section;
         throw new NotSupportedException($"{p.DeclaringType?.Name}.{p.Name}: type {t.Name} is not supported in recipes");
     }

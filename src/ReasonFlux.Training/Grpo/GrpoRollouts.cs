@@ -43,11 +43,11 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
         int g = options.Rollout.GroupSize, wanted = options.Rollout.PromptsPerStep;
         var sampled = new List<Scored>();
         var kept = new List<Scored>();
-        var errorsBefore = rewards.Errors;
+        var rewardMetrics = new List<IReadOnlyDictionary<string, double>>();
         int rounds = 0;
         while (rounds < options.SamplingRounds && kept.Count < wanted * g)
         {
-            var round = ScoreRound(takePrompts(wanted), seed + 7_919L * rounds);
+            var round = ScoreRound(takePrompts(wanted), seed + 7_919L * rounds, rewardMetrics);
             rounds++;
             sampled.AddRange(round);
             for (int start = 0; start < round.Count; start += g)
@@ -89,12 +89,14 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
         var overlong = options.Reward.Overlong;
         if (overlong.Mode == OverlongMode.Penalty) metrics[OverlongRewardMetric] = sampled.Average(s => s.Overlong);
         if (overlong.Mode == OverlongMode.Filter) metrics[OverlongFilteredMetric] = sampled.Average(s => s.Sequence.InLoss ? 0.0 : 1.0);
-        foreach (var (k, v) in rewards.StepMetrics(rewards.Errors - errorsBefore)) metrics[k] = v;
+        // Errors add up over the rounds; the extras' means are averaged.
+        foreach (var key in rewardMetrics[0].Keys)
+            metrics[key] = key == GrpoRewardFunctions.ErrorsMetric ? rewardMetrics.Sum(m => m[key]) : rewardMetrics.Average(m => m[key]);
         return new GrpoRolloutBatch(kept.Select(s => s.Sequence).ToArray(), metrics, (long)lengths.Sum());
     }
 
     /// <summary>Generates G completions for each prompt and scores them, in prompt-major order.</summary>
-    private List<Scored> ScoreRound(IReadOnlyList<GrpoPrompt> prompts, long seed)
+    private List<Scored> ScoreRound(IReadOnlyList<GrpoPrompt> prompts, long seed, List<IReadOnlyDictionary<string, double>> rewardMetrics)
     {
         var ro = options.Rollout;
         var rw = options.Reward;
@@ -107,7 +109,8 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
         var completions = _engine.Generate(prompts.Select(p => p.PromptIds).ToArray(), sampling, g);
         int n = completions.Count;
         var texts = completions.Select(c => c.Text ?? "").ToArray();
-        var scalar = rewards.Score(completions.Select((c, i) => (texts[i], prompts[c.PromptIndex].Answer, c.TokenIds.Length)).ToArray());
+        var scalar = rewards.Score(completions.Select((c, i) => new RewardItem(prompts[c.PromptIndex].Problem, texts[i], prompts[c.PromptIndex].Answer, c.TokenIds.Length)).ToArray());
+        rewardMetrics.Add(scalar.Metrics);
         var outcome = scalar.Outcome;
 
         var overlong = new double[n];

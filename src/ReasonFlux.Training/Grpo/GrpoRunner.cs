@@ -59,7 +59,7 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         }
         reference?.requires_grad_(false);
 
-        using var rewardFunctions = new GrpoRewardFunctions(o.Reward);
+        using var rewardFunctions = new GrpoRewardFunctions(o, ctx.Log);
         var rollouts = new GrpoRollouts(policy, o, prm, rewardFunctions);
         var update = new GrpoUpdate(policy.Model, reference, optimizer, o, policy.PadTokenId, guard);
         long totalUpdates = o.Training.Steps * o.UpdatesPerStep;
