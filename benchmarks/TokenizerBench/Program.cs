@@ -4,13 +4,16 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ReasonFlux.Tokenizers;
+using ReasonFlux.Tokenizers.Bpe;
+using ReasonFlux.Benchmarks.Tokenizer;
 
-// Encoding throughput on one core over MATH500 problems + solutions, next to HF tokenizers (Rust) via node.
+// Encoding throughput on one core over MATH500 problems + solutions: ours, the same with Microsoft.ML.Tokenizers'
+// BPE doing the merges, and HF tokenizers (Rust) via node.
 // Usage: dotnet run -c Release --project benchmarks/TokenizerBench [-- --tokenizer DIR --corpus FILE.jsonl --passes N]
 string repo = FindRepoRoot();
 string tokenizerDir = Arg("--tokenizer") ?? Path.Combine(repo, "tests/data/tokenizers/qwen");
 string corpusPath = Arg("--corpus") ?? Path.Combine(repo, "../shared/benchmarks/math500.jsonl");
-int passes = int.Parse(Arg("--passes") ?? "5", CultureInfo.InvariantCulture);
+int passes = int.Parse(Arg("--passes") ?? "10", CultureInfo.InvariantCulture);
 string resultsDir = Path.Combine(repo, "benchmarks/TokenizerBench/results");
 
 if (!File.Exists(Path.Combine(tokenizerDir, "tokenizer.json")))
@@ -39,39 +42,41 @@ Console.WriteLine($"corpus: {texts.Count} texts, {mb:F3} MB UTF-8 ({corpusPath})
 // One thread does all the encoding; pin the process to one core where the OS allows it.
 if (OperatingSystem.IsLinux()) Process.GetCurrentProcess().ProcessorAffinity = 1;
 
+// Ours and the same tokenizer with Microsoft.ML.Tokenizers' BPE doing the merges (our added tokens, NFC and
+// pre-tokenizer in front of both), loaded and timed in this one process, rounds interleaved so both see the same load.
 var sw = Stopwatch.StartNew();
 var tokenizer = BpeTokenizer.FromDirectory(tokenizerDir);
 double loadSeconds = sw.Elapsed.TotalSeconds;
+sw.Restart();
+var mlTokenizer = BpeTokenizer.FromDirectory(tokenizerDir, BpeMergeEngine.MlTokenizers);
+double mlLoadSeconds = sw.Elapsed.TotalSeconds;
 
 // A warm-up pass compiles the code. Each round then clears the piece cache and times a cold pass (what novel
 // rollout text sees) and a warm pass (cache hits); the best round is reported, since other processes share the machine.
-foreach (var t in texts) tokenizer.Encode(t);
-var coldSeconds = new List<double>();
-var warmSeconds = new List<double>();
-List<int[]> firstIds = [];
+var ours = new EncodeTimings(tokenizer);
+var ml = new EncodeTimings(mlTokenizer);
+ours.WarmUp(texts);
+ml.WarmUp(texts);
 for (int p = 0; p < passes; p++)
 {
-    tokenizer.ClearCache();
-    sw.Restart();
-    var ids = new List<int[]>(texts.Count);
-    foreach (var t in texts) ids.Add(tokenizer.Encode(t));
-    coldSeconds.Add(sw.Elapsed.TotalSeconds);
-    sw.Restart();
-    foreach (var t in texts) tokenizer.Encode(t);
-    warmSeconds.Add(sw.Elapsed.TotalSeconds);
-    if (p == 0) firstIds = ids;
+    ours.Round(texts);
+    ml.Round(texts);
 }
+var firstIds = ours.FirstIds;
 long tokens = firstIds.Sum(x => (long)x.Length);
-uint checksum = 0x811c9dc5;
-foreach (var ids in firstIds) foreach (int id in ids) { checksum ^= (uint)id; checksum *= 0x01000193; }
+uint checksum = EncodeTimings.Checksum(firstIds);
+bool mlSame = EncodeTimings.Checksum(ml.FirstIds) == checksum && ml.FirstIds.Sum(x => (long)x.Length) == tokens;
 
 sw.Restart();
 foreach (var ids in firstIds) tokenizer.Decode(ids);
 double decodeSeconds = sw.Elapsed.TotalSeconds;
 
-double coldMbps = mb / coldSeconds.Min();
-double warmMbps = mb / warmSeconds.Min();
-Console.WriteLine($"C#: load {loadSeconds:F2} s, cold {coldMbps:F2} MB/s, warm {warmMbps:F2} MB/s, decode {mb / decodeSeconds:F1} MB/s, {tokens} tokens");
+double coldMbps = mb / ours.Cold.Min();
+double warmMbps = mb / ours.Warm.Min();
+double mlColdMbps = mb / ml.Cold.Min();
+double mlWarmMbps = mb / ml.Warm.Min();
+Console.WriteLine($"C# ours: load {loadSeconds:F2} s, cold {coldMbps:F2} MB/s, warm {warmMbps:F2} MB/s, decode {mb / decodeSeconds:F1} MB/s, {tokens} tokens");
+Console.WriteLine($"C# ML.Tokenizers BPE: load {mlLoadSeconds:F2} s, cold {mlColdMbps:F2} MB/s, warm {mlWarmMbps:F2} MB/s, ids identical: {mlSame}");
 
 JsonObject? hf = RunHfBench(repo, Path.Combine(tokenizerDir, "tokenizer.json"), texts, passes);
 double hfCold = 0, hfWarm = 0, hfSeq = 0;
@@ -89,10 +94,22 @@ var result = new JsonObject
         ["cold_best_mb_per_s"] = Math.Round(coldMbps, 3),
         ["warm_best_mb_per_s"] = Math.Round(warmMbps, 3),
         ["decode_mb_per_s"] = Math.Round(mb / decodeSeconds, 3),
-        ["cold_pass_seconds"] = new JsonArray(coldSeconds.Select(s => (JsonNode)Math.Round(s, 4)).ToArray()),
-        ["warm_pass_seconds"] = new JsonArray(warmSeconds.Select(s => (JsonNode)Math.Round(s, 4)).ToArray()),
+        ["cold_pass_seconds"] = Seconds(ours.Cold),
+        ["warm_pass_seconds"] = Seconds(ours.Warm),
         ["checksum"] = checksum,
     },
+    ["ml_tokenizers_bpe"] = new JsonObject
+    {
+        ["what"] = "Microsoft.ML.Tokenizers 3.0.0 BpeTokenizer (ByteLevel, our PreTokenizer subclass) for the merges; our added tokens and NFC",
+        ["load_seconds"] = Math.Round(mlLoadSeconds, 3),
+        ["cold_best_mb_per_s"] = Math.Round(mlColdMbps, 3),
+        ["warm_best_mb_per_s"] = Math.Round(mlWarmMbps, 3),
+        ["cold_pass_seconds"] = Seconds(ml.Cold),
+        ["warm_pass_seconds"] = Seconds(ml.Warm),
+        ["ids_identical_to_csharp"] = mlSame,
+    },
+    ["ratio_ml_over_csharp_cold"] = Math.Round(mlColdMbps / coldMbps, 3),
+    ["ratio_ml_over_csharp_warm"] = Math.Round(mlWarmMbps / warmMbps, 3),
 };
 if (hf is not null)
 {
@@ -118,13 +135,15 @@ File.WriteAllText(Path.Combine(resultsDir, "tokenizer-bench.json"), result.ToJso
 var md = new StringBuilder();
 md.AppendLine("# Tokenizer encode throughput (one core)");
 md.AppendLine();
-md.AppendLine($"Best of {passes} rounds; each round clears the cache (C#: ClearCache, HF: a fresh Tokenizer) and times a cold then a warm pass. Both pinned to core 0.");
+md.AppendLine($"Best of {passes} rounds; each round clears the cache (C#: ClearCache, ML.Tokenizers: a fresh model, HF: a fresh Tokenizer) and times a cold then a warm pass. All pinned to core 0; the two C# tokenizers run in one process with their rounds interleaved.");
 md.AppendLine();
 md.AppendLine($"Corpus: {result["corpus"]}, {texts.Count} texts, {mb:F3} MB, {tokens} tokens. Machine: {result["machine"]}. {result["date_utc"]}.");
 md.AppendLine();
 md.AppendLine("| implementation | cold (empty piece cache) MB/s | warm MB/s |");
 md.AppendLine("|---|---:|---:|");
-md.AppendLine($"| ReasonFlux.Tokenizers (C#) | {coldMbps:F2} | {warmMbps:F2} |");
+md.AppendLine($"| ReasonFlux.Tokenizers (C#, our BPE) | {coldMbps:F2} | {warmMbps:F2} |");
+md.AppendLine($"| same, Microsoft.ML.Tokenizers 3.0.0 BpeTokenizer doing the merges | {mlColdMbps:F2} | {mlWarmMbps:F2} |");
+md.AppendLine($"| ratio ML.Tokenizers / ours | {result["ratio_ml_over_csharp_cold"]} | {result["ratio_ml_over_csharp_warm"]} |");
 if (hf is not null)
 {
     var h = result["hf_tokenizers_node"]!;
@@ -136,7 +155,9 @@ if (hf is not null)
 }
 else md.AppendLine("\nHF comparison skipped (node or tests/data/tokenizers/node_modules missing).");
 md.AppendLine();
-md.AppendLine($"C# load of tokenizer.json: {loadSeconds:F2} s; decode: {mb / decodeSeconds:F1} MB/s. Load average at the end: {LoadAverage()} (wall-clock timings on a shared machine are noisy).");
+md.AppendLine($"Ids of the ML.Tokenizers variant identical to ours on the whole corpus: {mlSame}.");
+md.AppendLine();
+md.AppendLine($"C# load of tokenizer.json: {loadSeconds:F2} s (with the ML.Tokenizers model: {mlLoadSeconds:F2} s); decode: {mb / decodeSeconds:F1} MB/s. Load average at the end: {LoadAverage()} (wall-clock timings on a shared machine are noisy).");
 File.WriteAllText(Path.Combine(resultsDir, "tokenizer-bench.md"), md.ToString());
 Console.WriteLine($"wrote {resultsDir}/tokenizer-bench.json and .md");
 return 0;
@@ -146,6 +167,8 @@ string? Arg(string name)
     int i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
+
+static JsonArray Seconds(List<double> values) => new(values.Select(s => (JsonNode)Math.Round(s, 4)).ToArray());
 
 static string LoadAverage() =>
     File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";

@@ -3,6 +3,7 @@ using System.Text;
 using ReasonFlux.Tokenizers.Bpe;
 using ReasonFlux.Tokenizers.Normalization;
 using ReasonFlux.Tokenizers.PreTokenization;
+using MlTokenizers = Microsoft.ML.Tokenizers;
 
 namespace ReasonFlux.Tokenizers;
 
@@ -11,10 +12,15 @@ namespace ReasonFlux.Tokenizers;
 /// special tokens of <c>tokenizer_config.json</c>. Encoding follows HF tokenizers: added tokens are split out
 /// of the raw text (leftmost-longest), each remaining segment is NFC-normalized, pre-tokenized (Split,
 /// Isolated), byte-mapped and BPE-merged. No BOS/EOS is added. Thread-safe.
+/// It is a Microsoft.ML.Tokenizers <see cref="MlTokenizers.Tokenizer"/> (EncodeToIds, EncodeToTokens with
+/// offsets, CountTokens, GetIndexByTokenCount, Decode), so code written against that abstraction
+/// (Microsoft.Extensions.AI, Semantic Kernel) takes it; <see cref="Encode"/>/<see cref="EncodeInto(ReadOnlySpan{char}, List{int}, bool)"/>
+/// are the allocation-light paths the trainers use. The partial class BpeTokenizer.MlApi.cs holds the overrides.
 /// </summary>
-public sealed class BpeTokenizer
+public sealed partial class BpeTokenizer : MlTokenizers.Tokenizer
 {
     private readonly BpeModel _model;
+    private readonly IPieceEncoder _engine;
     private readonly bool _normalizeNfc;
     private readonly PreTokenizer _preTokenizer;
     private readonly AddedTokenMatcher _rawMatcher;
@@ -24,11 +30,18 @@ public sealed class BpeTokenizer
     private readonly byte[]?[] _tokenBytes;
     private readonly bool[] _isSpecial;
 
-    private BpeTokenizer(TokenizerJson.Definition definition, TokenizerConfig config, string source)
+    private BpeTokenizer(TokenizerJson.Definition definition, TokenizerConfig config, string source, BpeMergeEngine engine)
     {
         _model = new BpeModel(definition.Vocab, definition.Merges, definition.IgnoreMerges, source);
         _normalizeNfc = definition.NormalizeNfc;
         _preTokenizer = definition.PreTokenizer;
+        _engine = engine switch
+        {
+            BpeMergeEngine.ReasonFlux => new ReasonFluxPieceEncoder(_model, _preTokenizer),
+            BpeMergeEngine.MlTokenizers => new MlTokenizersPieceEncoder(definition, source),
+            _ => throw new ArgumentOutOfRangeException(nameof(engine), engine, "unknown BPE merge engine"),
+        };
+        Engine = engine;
         Config = config;
 
         var added = new List<AddedToken>(definition.AddedTokens);
@@ -71,11 +84,11 @@ public sealed class BpeTokenizer
     /// </summary>
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
     /// <exception cref="InvalidDataException">Malformed JSON, an unsupported component, or an inconsistent vocabulary; the message names the file and key.</exception>
-    public static BpeTokenizer FromFile(string tokenizerJsonPath, string? tokenizerConfigPath = null)
+    public static BpeTokenizer FromFile(string tokenizerJsonPath, string? tokenizerConfigPath = null, BpeMergeEngine engine = BpeMergeEngine.ReasonFlux)
     {
         if (!File.Exists(tokenizerJsonPath)) throw new FileNotFoundException($"{tokenizerJsonPath}: file not found", tokenizerJsonPath);
         var config = tokenizerConfigPath is null ? TokenizerConfig.Empty : TokenizerConfig.Load(tokenizerConfigPath);
-        return Create(File.ReadAllText(tokenizerJsonPath), config, tokenizerJsonPath);
+        return Create(File.ReadAllText(tokenizerJsonPath), config, tokenizerJsonPath, engine);
     }
 
     /// <summary>
@@ -83,24 +96,28 @@ public sealed class BpeTokenizer
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
     /// <exception cref="FileNotFoundException">The directory has no tokenizer.json.</exception>
-    public static BpeTokenizer FromDirectory(string directory)
+    public static BpeTokenizer FromDirectory(string directory, BpeMergeEngine engine = BpeMergeEngine.ReasonFlux)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: tokenizer directory not found");
         string json = Path.Combine(directory, "tokenizer.json");
         if (!File.Exists(json)) throw new FileNotFoundException($"{json}: file not found (the directory must hold an HF tokenizer.json)", json);
         string config = Path.Combine(directory, "tokenizer_config.json");
-        return FromFile(json, File.Exists(config) ? config : null);
+        return FromFile(json, File.Exists(config) ? config : null, engine);
     }
 
     /// <summary>Builds a tokenizer from tokenizer.json text (and optional tokenizer_config.json text).</summary>
-    public static BpeTokenizer FromJson(string tokenizerJson, string? tokenizerConfigJson = null, string source = "tokenizer.json")
+    public static BpeTokenizer FromJson(string tokenizerJson, string? tokenizerConfigJson = null, string source = "tokenizer.json",
+        BpeMergeEngine engine = BpeMergeEngine.ReasonFlux)
     {
         var config = tokenizerConfigJson is null ? TokenizerConfig.Empty : TokenizerConfig.Parse(tokenizerConfigJson, "tokenizer_config.json");
-        return Create(tokenizerJson, config, source);
+        return Create(tokenizerJson, config, source, engine);
     }
 
-    private static BpeTokenizer Create(string json, TokenizerConfig config, string source) =>
-        new(TokenizerJson.Read(json, source), config, source);
+    private static BpeTokenizer Create(string json, TokenizerConfig config, string source, BpeMergeEngine engine) =>
+        new(TokenizerJson.Read(json, source), config, source, engine);
+
+    /// <summary>The implementation of the merges (ours unless asked otherwise).</summary>
+    public BpeMergeEngine Engine { get; }
 
     /// <summary>tokenizer_config.json as loaded (empty when none was given).</summary>
     public TokenizerConfig Config { get; }
@@ -163,30 +180,27 @@ public sealed class BpeTokenizer
     public void EncodeInto(string text, List<int> ids, bool splitSpecialTokens = false)
     {
         ArgumentNullException.ThrowIfNull(text);
+        EncodeInto(text.AsSpan(), ids, splitSpecialTokens);
+    }
+
+    /// <summary>Like <see cref="Encode"/> on a span, appending to <paramref name="ids"/>.</summary>
+    public void EncodeInto(ReadOnlySpan<char> text, List<int> ids, bool splitSpecialTokens = false)
+    {
         var skip = splitSpecialTokens ? SkipSpecial : null;
         var matches = new List<AddedTokenMatcher.Match>();
         _rawMatcher.FindAll(text, matches, skip);
         int last = 0;
         foreach (var m in matches)
         {
-            if (m.Start > last) EncodeSegment(text.AsSpan(last, m.Start - last), ids, skip);
+            if (m.Start > last) EncodeSegment(text[last..m.Start], ids, skip);
             ids.Add(m.Token.Id);
             last = m.End;
         }
-        if (last < text.Length) EncodeSegment(text.AsSpan(last), ids, skip);
+        if (last < text.Length) EncodeSegment(text[last..], ids, skip);
     }
 
-    /// <summary>Empties the per-piece BPE cache (up to 100k pieces, cleared whenever it fills up).</summary>
-    public void ClearCache() => _model.ClearCache();
-
-    /// <summary>Encodes and returns each token with its vocabulary string.</summary>
-    public IReadOnlyList<EncodedToken> EncodeToTokens(string text, bool splitSpecialTokens = false)
-    {
-        var ids = Encode(text, splitSpecialTokens);
-        var tokens = new EncodedToken[ids.Length];
-        for (int i = 0; i < ids.Length; i++) tokens[i] = new EncodedToken(ids[i], IdToToken(ids[i])!);
-        return tokens;
-    }
+    /// <summary>Empties the per-piece BPE cache (ours: up to 100k pieces, cleared whenever it fills up).</summary>
+    public void ClearCache() => _engine.ClearCache();
 
     private static readonly Func<AddedToken, bool> SkipSpecial = t => t.Special;
 
@@ -212,15 +226,7 @@ public sealed class BpeTokenizer
         if (last < segment.Length) EncodeNormalized(segment[last..], ids);
     }
 
-    [ThreadStatic] private static List<PieceRange>? t_pieces;
-
-    private void EncodeNormalized(ReadOnlySpan<char> text, List<int> ids)
-    {
-        var pieces = t_pieces ??= new List<PieceRange>(256);
-        pieces.Clear();
-        _preTokenizer.Split(text, pieces);
-        foreach (var p in pieces) _model.EncodePiece(text.Slice(p.Start, p.Length), ids);
-    }
+    private void EncodeNormalized(ReadOnlySpan<char> text, List<int> ids) => _engine.EncodeSegment(text, ids);
 
     /// <summary>
     /// Decodes ids to text as HF tokenizers' ByteLevel decoder does: token strings map back to bytes and the
@@ -235,7 +241,7 @@ public sealed class BpeTokenizer
     }
 
     /// <summary>Decodes ids to text; see <see cref="Decode(ReadOnlySpan{int}, bool)"/>.</summary>
-    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false) => Decode(ids.ToArray(), skipSpecialTokens);
+    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens) => Decode(ids.ToArray(), skipSpecialTokens);
 
     /// <summary>A decoder for generation that emits text as ids arrive, holding back incomplete UTF-8.</summary>
     public TokenStreamDecoder CreateStreamDecoder(bool skipSpecialTokens = false) => new(this, skipSpecialTokens);
