@@ -98,17 +98,18 @@ public sealed partial class BpeTokenizer
         idsConsumed = 0;
         charsWritten = 0;
         var stream = CreateStreamDecoder();
-        int seen = 0;
+        int seen = 0, written = 0;
         foreach (int id in ids)
         {
             if ((uint)id >= (uint)_tokenBytes.Length || _tokenBytes[id] is null) return OperationStatus.InvalidData;
             seen++;
-            string chunk = stream.Push(id);
-            if (!TryAppend(chunk, destination, ref charsWritten)) return OperationStatus.DestinationTooSmall;
-            if (stream.PendingByteCount == 0) idsConsumed = seen;
+            if (!TryAppend(stream.Push(id), destination, ref written)) return OperationStatus.DestinationTooSmall;
+            // Report only up to an id after which no bytes are held back, so that a caller resuming at
+            // idsConsumed neither repeats nor loses text.
+            if (stream.PendingByteCount == 0) (idsConsumed, charsWritten) = (seen, written);
         }
-        if (!TryAppend(stream.Flush(), destination, ref charsWritten)) return OperationStatus.DestinationTooSmall;
-        idsConsumed = seen;
+        if (!TryAppend(stream.Flush(), destination, ref written)) return OperationStatus.DestinationTooSmall;
+        (idsConsumed, charsWritten) = (seen, written);
         return OperationStatus.Done;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ReasonFlux.Tokenizers.Bpe;
 
 namespace ReasonFlux.Tokenizers.Tests;
 
@@ -8,23 +9,41 @@ public sealed class QwenGoldenTests(QwenTokenizerFixture fixture) : IClassFixtur
 {
     private BpeTokenizer Tokenizer => fixture.Tokenizer;
 
-    [Fact]
-    public void Encode_GoldenStrings_MatchHfIds()
+    // Both engines: ours ships; ML.Tokenizers' must match too for the comparison in README.md to be about speed alone.
+    [Theory]
+    [InlineData("qwen-encode.json", BpeMergeEngine.ReasonFlux, 200)]
+    [InlineData("qwen-nonbmp.json", BpeMergeEngine.ReasonFlux, 700)]
+    [InlineData("qwen-encode.json", BpeMergeEngine.MlTokenizers, 200)]
+    [InlineData("qwen-nonbmp.json", BpeMergeEngine.MlTokenizers, 700)]
+    public void Encode_GoldenStrings_MatchHfIds(string golden, BpeMergeEngine engine, int minCases)
     {
+        var tokenizer = fixture.For(engine);
         var failures = new List<string>();
-        var cases = TestData.GoldenCases("qwen-encode.json");
+        var cases = TestData.GoldenCases(golden);
         foreach (var c in cases)
         {
             string text = c!["text"]!.GetValue<string>();
             int[] expected = c["ids"]!.AsArray().Select(x => x!.GetValue<int>()).ToArray();
-            int[] actual = Tokenizer.Encode(text);
+            int[] actual = tokenizer.Encode(text);
             if (!expected.SequenceEqual(actual))
             {
                 failures.Add($"{JsonSerializer.Serialize(text)}\n  expected [{string.Join(",", expected)}] {Show(expected)}\n  actual   [{string.Join(",", actual)}] {Show(actual)}");
             }
         }
-        Assert.True(cases.Count >= 200, $"only {cases.Count} golden strings");
+        Assert.True(cases.Count >= minCases, $"only {cases.Count} golden strings");
         Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} strings differ:\n" + string.Join("\n", failures.Take(20)));
+    }
+
+    [Fact]
+    public void Decode_NonBmpGoldenEncodings_MatchHfText()
+    {
+        var failures = new List<string>();
+        foreach (var c in TestData.GoldenCases("qwen-nonbmp.json"))
+        {
+            int[] ids = c!["ids"]!.AsArray().Select(x => x!.GetValue<int>()).ToArray();
+            Check(failures, ids, false, c["decoded"]!.GetValue<string>());
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(20)));
     }
 
     [Fact]

@@ -38,10 +38,13 @@ internal static class TestData
     }
 }
 
-/// <summary>Loads the Qwen tokenizer once for all golden tests (about half a second).</summary>
+/// <summary>Loads the Qwen tokenizer once for all golden tests (about half a second), and on demand the same with ML.Tokenizers' BPE.</summary>
 public sealed class QwenTokenizerFixture
 {
     private readonly Lazy<BpeTokenizer> _tokenizer = new(() => BpeTokenizer.FromDirectory(TestData.RequireQwenTokenizerDir()));
+    private readonly Lazy<BpeTokenizer> _mlEngine = new(() => BpeTokenizer.FromDirectory(TestData.RequireQwenTokenizerDir(), Bpe.BpeMergeEngine.MlTokenizers));
 
     public BpeTokenizer Tokenizer => _tokenizer.Value;
+
+    public BpeTokenizer For(Bpe.BpeMergeEngine engine) => engine == Bpe.BpeMergeEngine.MlTokenizers ? _mlEngine.Value : _tokenizer.Value;
 }
