@@ -17,6 +17,9 @@ public static class NfcNormalizer
     private static readonly Dictionary<long, int> CompositionMap = BuildCompositionMap();
     private static readonly int FirstUnsafe = NfcTables.UnsafeRanges[0];
 
+    /// <summary>The Unicode version of the tables (Python unicodedata's, see generate_nfc_tables.py).</summary>
+    public static string UnicodeVersion => NfcTables.UnicodeVersion;
+
     /// <summary>The NFC form of <paramref name="text"/>; the same instance when it is already NFC.</summary>
     public static string Normalize(string text)
     {
