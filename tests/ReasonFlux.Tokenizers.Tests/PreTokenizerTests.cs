@@ -26,6 +26,20 @@ public sealed class PreTokenizerTests
         Assert.Equal(expected, Split(text));
     }
 
+    [Theory]
+    [InlineData("12345", new[] { "123", "45" })]
+    [InlineData("x1234 5", new[] { "x", "123", "4", " ", "5" })]
+    [InlineData("𝟏𝟐𝟑𝟒", new[] { "𝟏𝟐𝟑", "𝟒" })] // three code points, six UTF-16 units
+    [InlineData("1𝟏٣x", new[] { "1𝟏٣", "x" })]
+    public void Split_Llama3Pattern_TakesUpToThreeNumberCodePoints(string text, string[] expected)
+    {
+        var pre = PreTokenizer.ForPattern(Qwen2PreTokenizer.Llama3Pattern);
+        Assert.IsType<Qwen2PreTokenizer>(pre);
+        var pieces = new List<PieceRange>();
+        pre.Split(text, pieces);
+        Assert.Equal(expected, pieces.Select(p => text.Substring(p.Start, p.Length)).ToArray());
+    }
+
     [Fact]
     public void Split_AstralLetters_DifferFromDotNetRegexFallback()
     {

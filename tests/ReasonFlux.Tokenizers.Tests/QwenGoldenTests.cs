@@ -158,3 +158,45 @@ public sealed class QwenConcurrencyTests(QwenTokenizerFixture fixture) : IClassF
         for (int i = 0; i < actual.Length; i++) Assert.Equal(expected[i % texts.Length], actual[i]);
     }
 }
+
+/// <summary>
+/// Llama-3's pre-tokenizer (numbers of up to three digits) and ignore_merges, on Qwen's vocabulary
+/// (llama3-style/, written by setup.sh), against HF's ids.
+/// </summary>
+public sealed class Llama3StyleGoldenTests
+{
+    private static string RequireDir()
+    {
+        string dir = Path.Combine(TestData.TokenizersDir, "llama3-style");
+        if (!File.Exists(Path.Combine(dir, "tokenizer.json")))
+            Assert.Fail($"{dir}/tokenizer.json is missing: run tests/data/tokenizers/setup.sh before these tests.");
+        return dir;
+    }
+
+    [Fact]
+    public void Encode_GoldenStrings_MatchHfIds()
+    {
+        var tokenizer = BpeTokenizer.FromDirectory(RequireDir());
+        Assert.IsType<PreTokenization.Qwen2PreTokenizer>(tokenizer.PreTokenizer);
+        var cases = TestData.GoldenCases("llama3-style-encode.json");
+        var failures = new List<string>();
+        foreach (var c in cases)
+        {
+            string text = c!["text"]!.GetValue<string>();
+            int[] expected = c["ids"]!.AsArray().Select(x => x!.GetValue<int>()).ToArray();
+            int[] actual = tokenizer.Encode(text);
+            if (!expected.SequenceEqual(actual))
+                failures.Add($"{JsonSerializer.Serialize(text)}: expected [{string.Join(",", expected)}], actual [{string.Join(",", actual)}]");
+        }
+        Assert.True(cases.Count >= 1100, $"only {cases.Count} golden strings");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} strings differ:\n" + string.Join("\n", failures.Take(20)));
+    }
+
+    [Fact]
+    public void MlTokenizersEngine_IgnoreMerges_IsRefusedNamingTheKey()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => BpeTokenizer.FromDirectory(RequireDir(), BpeMergeEngine.MlTokenizers));
+        Assert.Contains("ignore_merges", e.Message);
+        Assert.Contains("tokenizer.json", e.Message);
+    }
+}

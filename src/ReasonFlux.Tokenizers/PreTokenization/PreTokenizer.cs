@@ -29,9 +29,13 @@ public abstract class PreTokenizer : Microsoft.ML.Tokenizers.PreTokenizer
     }
 
     /// <summary>
-    /// The pre-tokenizer for an HF Split pattern: the exact Qwen2 pattern gets the code-point scanner;
+    /// The pre-tokenizer for an HF Split pattern: the exact Qwen2 and Llama-3 patterns get the code-point scanner;
     /// any other pattern falls back to .NET Regex (see <see cref="RegexPreTokenizer"/> for the caveat).
     /// </summary>
-    public static PreTokenizer ForPattern(string pattern) =>
-        pattern == Qwen2PreTokenizer.Pattern ? new Qwen2PreTokenizer() : new RegexPreTokenizer(pattern);
+    public static PreTokenizer ForPattern(string pattern) => pattern switch
+    {
+        Qwen2PreTokenizer.Pattern => new Qwen2PreTokenizer(),
+        Qwen2PreTokenizer.Llama3Pattern => new Qwen2PreTokenizer(maxNumberLength: 3),
+        _ => new RegexPreTokenizer(pattern),
+    };
 }

@@ -10,7 +10,7 @@ namespace ReasonFlux.Tokenizers.PreTokenization;
 /// <list type="number">
 /// <item>'s 't 're 've 'm 'll 'd, case-insensitive;</item>
 /// <item>one optional char that is not CR/LF/letter/number, then a letter run;</item>
-/// <item>one number;</item>
+/// <item>one number (Llama-3's pattern, <see cref="Llama3Pattern"/>: one to three);</item>
 /// <item>an optional space, a run of chars that are not whitespace/letter/number, then any CR/LF run;</item>
 /// <item>a whitespace run up to and including its last CR/LF;</item>
 /// <item>a whitespace run minus its last char when a non-whitespace char follows (all of it at the end);</item>
@@ -23,6 +23,18 @@ public sealed class Qwen2PreTokenizer : PreTokenizer
     /// <summary>The pattern transformers' Qwen2Converter writes into tokenizer.json.</summary>
     public const string Pattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
+    /// <summary>Llama-3's pattern (also DeepSeek-R1-Distill-Llama's): the same but with numbers of up to three digits.</summary>
+    public const string Llama3Pattern = @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+
+    private readonly int _maxNumberLength;
+
+    /// <summary>The Qwen2 scanner, or with <paramref name="maxNumberLength"/> 3 the Llama-3 one.</summary>
+    public Qwen2PreTokenizer(int maxNumberLength = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxNumberLength, 1);
+        _maxNumberLength = maxNumberLength;
+    }
+
     private enum CharClass : byte { Other, Letter, Number, Space, Newline }
 
     private static readonly CharClass[] AsciiClasses = BuildAsciiClasses();
@@ -33,14 +45,14 @@ public sealed class Qwen2PreTokenizer : PreTokenizer
         int i = 0;
         while (i < text.Length)
         {
-            int end = MatchAt(text, i);
+            int end = MatchAt(text, i, _maxNumberLength);
             pieces.Add(new PieceRange(i, end - i));
             i = end;
         }
     }
 
     /// <summary>The end (exclusive) of the match that starts at <paramref name="i"/>; always greater than <paramref name="i"/>.</summary>
-    private static int MatchAt(ReadOnlySpan<char> text, int i)
+    private static int MatchAt(ReadOnlySpan<char> text, int i, int maxNumberLength)
     {
         char first = text[i];
         var cls = Classify(text, i, out int len);
@@ -58,8 +70,13 @@ public sealed class Qwen2PreTokenizer : PreTokenizer
             && Classify(text, i + len, out int nextLen) == CharClass.Letter)
             return LetterRunEnd(text, i + len + nextLen);
 
-        // 3. \p{N}
-        if (cls == CharClass.Number) return i + len;
+        // 3. \p{N} (Llama-3: \p{N}{1,3}), counted in code points
+        if (cls == CharClass.Number)
+        {
+            int end = i + len;
+            for (int n = 1; n < maxNumberLength && end < text.Length && Classify(text, end, out int l) == CharClass.Number; n++) end += l;
+            return end;
+        }
 
         // 4. " ?[^\s\p{L}\p{N}]+[\r\n]*"
         if (first == ' ' && i + 1 < text.Length && Classify(text, i + 1, out _) == CharClass.Other)
