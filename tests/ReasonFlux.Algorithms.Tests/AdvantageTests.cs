@@ -68,3 +68,25 @@ public class OverlongPenaltyTests
     public void Of_FollowsDapoRamp(int length, double expected) =>
         Assert.Equal(expected, OverlongPenalty.Of(length, maxNewTokens: 140, bufferTokens: 20, penalty: 1.0), 12);
 }
+
+public class MinFormCreditTests
+{
+    [Fact]
+    public void Transform_MatchesHandComputedWeights()
+    {
+        // T = 0.1, r = [0.9, 0.1]: w = softmax([−9, −1]) = [e^−8, 1] / (1 + e^−8).
+        var r = MinFormCredit.Transform([0.9, 0.1], 0.1);
+        double z = 1 + Math.Exp(-8);
+        Assert.Equal(0.9 * Math.Exp(-8) / z, r[0], 12);
+        Assert.Equal(0.1 / z, r[1], 12);
+    }
+
+    [Fact]
+    public void Sum_ApproachesMinForSmallTAndMeanForLargeT()
+    {
+        double[] r = [0.8, 0.3, 0.95, 0.6];
+        Assert.Equal(0.3, MinFormCredit.Transform(r, 0.001).Sum(), 6);
+        Assert.Equal(r.Average(), MinFormCredit.Transform(r, 1e6).Sum(), 5);
+        Assert.Empty(MinFormCredit.Transform([], 0.1));
+    }
+}

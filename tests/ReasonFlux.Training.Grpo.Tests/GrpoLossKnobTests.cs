@@ -63,6 +63,17 @@ public sealed class GrpoLossKnobTests : IDisposable
     }
 
     [Fact]
+    public void MinFormWithMargin_RunsAndLogsThePrmHackingMetrics()
+    {
+        // The transform itself is tested on hand-computed values (MinFormCreditTests); a random tiny policy writes
+        // no "\n\n", so every completion is one step here and min-form leaves it unchanged.
+        var stage = GrpoTestKit.Run(GrpoTestKit.Recipe(_dir, $"{_dir}/min", 1, "min_form"), VariedLengths, "reward.step_reward=margin", "reward.min_form_temperature=0.5");
+        var m = GrpoTestKit.Metrics(stage);
+        Assert.Equal(1.0, m[GrpoRollouts.NoSeparatorMetric].Values.Single());
+        Assert.Equal(1.0, m[GrpoRollouts.ProcessStepsMetric].Values.Single());
+    }
+
+    [Fact]
     public void TisCap_IsApplied_AndMetricLogged()
     {
         var stage = RunOneStep("tis", "algorithm.tis_cap=2");

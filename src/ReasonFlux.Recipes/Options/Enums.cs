@@ -71,7 +71,12 @@ public enum ProcessAdvantage
 {
     Sequence,
     Step,
+    /// <summary>PURE's min-form credit assignment on top of the step form.</summary>
+    [EnumValue("min_form")] MinForm,
 }
+
+/// <summary>What a PRM step score is: P(+), or PURE's p(+) − p(−) = 2·P(+) − 1 for a two-class head.</summary>
+public enum StepRewardForm { Probability, Margin }
 
 /// <summary>Treatment of completions truncated at max_new_tokens (see OverlongOptions).</summary>
 public enum OverlongMode { None, Filter, Penalty }

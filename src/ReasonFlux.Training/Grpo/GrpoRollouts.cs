@@ -132,12 +132,12 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
         var nonFinite = NonFiniteRewards.Repair(outcomeSide, process, g);
         var advantages = new float[n][];
         double[] mixed = outcomeSide.Select((o, i) => rw.OutcomeWeight * o + rw.ProcessWeight * (process?[i].TrajectoryScore ?? 0)).ToArray();
-        if (process is not null && rw.ProcessAdvantage == ProcessAdvantage.Step)
+        if (process is not null && rw.ProcessAdvantage is ProcessAdvantage.Step or ProcessAdvantage.MinForm)
         {
             // Our process-supervised path: outcome advantage per completion plus the DeepSeekMath step advantage.
             var aOut = GroupAdvantages.Compute(outcomeSide, g, options.Algorithm.StdNormalize, options.Algorithm.AdvantageEpsilon);
             var aStep = ProcessAdvantages.Compute(
-                completions.Select((c, i) => new StepRewards(c.TokenIds.Length, segments[i].EndTokens, process[i].StepScores)).ToArray(),
+                completions.Select((c, i) => new StepRewards(c.TokenIds.Length, segments[i].EndTokens, StepScores(process[i].StepScores))).ToArray(),
                 g, options.Algorithm.StdNormalize, options.Algorithm.AdvantageEpsilon);
             for (int i = 0; i < n; i++)
                 advantages[i] = aStep[i].Select(a => (float)(rw.OutcomeWeight * aOut[i] + rw.ProcessWeight * a)).ToArray();
@@ -159,6 +159,14 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
             mixed[i], outcome[i], process?[i].TrajectoryScore,
             segments[i]?.Steps.Count ?? 0, texts[i].Contains(rw.Prm.StepSeparator, StringComparison.Ordinal), overlong[i],
             NonFinite: before[i] && !sequences[i].InLoss)).ToList();
+    }
+
+    /// <summary>The step rewards the step advantage sees: P(+) or the margin, min-form transformed for min_form.</summary>
+    private IReadOnlyList<double> StepScores(IReadOnlyList<double> probabilities)
+    {
+        var rw = options.Reward;
+        var r = rw.StepReward == StepRewardForm.Margin ? probabilities.Select(p => 2 * p - 1).ToArray() : probabilities;
+        return rw.ProcessAdvantage == ProcessAdvantage.MinForm ? MinFormCredit.Transform(r, rw.MinFormTemperature ?? 0.1) : r;
     }
 
     private static double Std(double[] x)
