@@ -219,6 +219,32 @@ public class RecipeRunnerTests
     }
 
     [Fact]
+    public void Run_BadDataLineAtRunTime_TerminalGetsNoStackTraceButRunLogKeepsIt()
+    {
+        using var dir = new TempDir();
+        var runners = new Runners(sftStep: (step, _) =>
+        {
+            if (step == 2) throw new InvalidDataException("data.jsonl:7: missing required field \"completion\"");
+        });
+        var console = new StringWriter();
+        var saved = Console.Error;
+        Console.SetError(console);
+        try
+        {
+            Assert.Throws<InvalidDataException>(() => Run(Pipeline(dir), runners.Registry, new ResumeRequest.Fresh()));
+        }
+        finally
+        {
+            Console.SetError(saved);
+        }
+        Assert.Contains("stage sft failed", console.ToString());
+        Assert.DoesNotContain("   at ", console.ToString());
+        var log = File.ReadAllText(dir["runs/demo/run.log"]);
+        Assert.Contains("data.jsonl:7: missing required field", log);
+        Assert.Contains("   at ", log);
+    }
+
+    [Fact]
     public void Run_StageThatWritesNoOutput_IsAnErrorNotASuccess()
     {
         using var dir = new TempDir();

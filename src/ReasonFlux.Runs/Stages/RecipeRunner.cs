@@ -156,7 +156,7 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
         }
         catch (Exception e)
         {
-            log.Error(e, "stage {Stage} failed", options.Name);
+            log.Error(e, "stage {Stage} failed (the full error is in {Log})", options.Name, run.LogPath);
             throw;
         }
         finally

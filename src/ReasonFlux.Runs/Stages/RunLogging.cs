@@ -9,6 +9,10 @@ public static class RunLogging
 {
     private const string Template = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {Message:lj}{NewLine}{Exception}";
 
+    // The terminal gets no stack traces: a bad data line must read as one error line (the CLI prints it), while
+    // run.log keeps the full exception for a bug report.
+    private const string ConsoleTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff} [{Level:u3}] {Message:lj}{NewLine}";
+
     /// <summary>
     /// A logger writing to <paramref name="logFile"/> (appending, so a resumed run keeps one log) and to
     /// stderr. While a live progress bar owns the terminal, pass <paramref name="quietConsole"/> so only
@@ -24,7 +28,7 @@ public static class RunLogging
         };
         var config = new LoggerConfiguration()
             .MinimumLevel.Is(min)
-            .WriteTo.Console(outputTemplate: Template, standardErrorFromLevel: LogEventLevel.Verbose,
+            .WriteTo.Console(outputTemplate: ConsoleTemplate, standardErrorFromLevel: LogEventLevel.Verbose,
                 restrictedToMinimumLevel: quietConsole ? LogEventLevel.Warning : min);
         if (logFile is not null)
             config = config.WriteTo.File(logFile, outputTemplate: Template, shared: true, flushToDiskInterval: TimeSpan.FromSeconds(2));
