@@ -2,6 +2,7 @@ using ReasonFlux.Models;
 using ReasonFlux.Recipes.Options;
 using ReasonFlux.Rewards;
 using ReasonFlux.Rollout;
+using ReasonFlux.Training.Common;
 using ReasonFlux.Training.Grpo;
 using ReasonFlux.Training.Sft;
 using ReasonFlux.Torch;
@@ -72,7 +73,7 @@ internal sealed class GrpoWorkload : IWorkload
         };
         var o = options.Optimizer;
         _optimizer = new torch.optim.AdamW(_policy.Model.parameters().ToArray(), o.Lr, o.Beta1, o.Beta2, o.Eps, o.WeightDecay);
-        _update = new GrpoUpdate(_policy.Model, null, _optimizer, options, _policy.PadTokenId);
+        _update = new GrpoUpdate(_policy.Model, null, _optimizer, options, _policy.PadTokenId, new NonFiniteStepGuard(new TrainingOptions().MaxConsecutiveSkips));
         long vocab = _policy.Model.Config.VocabSize;
         int completion = s.Seq - s.Prompt;
         _sequences = Enumerable.Range(0, s.Batch).Select(r =>
