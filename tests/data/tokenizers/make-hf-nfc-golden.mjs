@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { casesJson } from "./golden-format.mjs";
 import tokenizers from "@anush008/tokenizers";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,6 +47,5 @@ for (let i = 0; i < strings.length; i += 2000) {
   chunk.forEach((s, k) => cases.push({ text: s, nfc: nfc[k] }));
 }
 const header = { source: `HF tokenizers (Rust) via @anush008/tokenizers 0.6.0, decode(encode(s)) on qwen/tokenizer.json; strings from NormalizationTest-${version}.txt; make-hf-nfc-golden.mjs` };
-writeFileSync(join(here, "golden", "hf-nfc.json"), "{\n" + Object.entries(header).map(([k, v]) => ` ${JSON.stringify(k)}: ${JSON.stringify(v)},\n`).join("")
-  + ' "cases": [\n' + cases.map((c) => "  " + JSON.stringify(c)).join(",\n") + "\n ]\n}\n");
+writeFileSync(join(here, "golden", "hf-nfc.json"), casesJson(header, cases));
 console.log(`wrote golden/hf-nfc.json: ${cases.length} strings`);

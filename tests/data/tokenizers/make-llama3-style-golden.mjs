@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync, mkdirSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { casesJson } from "./golden-format.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const LLAMA3_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -31,6 +32,5 @@ for (const text of texts) {
   cases.push({ text, ids: Array.from(enc.getIds()) });
 }
 const header = { source: "HF tokenizers (Rust) via @anush008/tokenizers 0.6.0 on llama3-style/tokenizer.json (make-llama3-style-golden.mjs); encode(text, null, {addSpecialTokens:false})" };
-writeFileSync(join(here, "golden", "llama3-style-encode.json"), "{\n" + Object.entries(header).map(([k, v]) => ` ${JSON.stringify(k)}: ${JSON.stringify(v)},\n`).join("")
-  + ' "cases": [\n' + cases.map((c) => "  " + JSON.stringify(c)).join(",\n") + "\n ]\n}\n");
+writeFileSync(join(here, "golden", "llama3-style-encode.json"), casesJson(header, cases));
 console.log(`wrote llama3-style/tokenizer.json and golden/llama3-style-encode.json: ${cases.length} strings`);

