@@ -105,4 +105,19 @@ public class MetricsTests
         Assert.True(BestOfN.IsCorrect(scores, [false, true, false, false]));
         Assert.False(BestOfN.IsCorrect(scores, [true, false, true, true]));
     }
+
+    [Fact]
+    public void WeightedVote_SumsWeightsPerEquivalenceCluster()
+    {
+        string?[] answers = ["\\frac{1}{2}", "7", "0.5", null, "7"];
+        double[] weights = [0.4, 0.5, 0.3, 5.0, double.NaN];
+        var result = MajorityVote.WeightedVote(answers, weights);
+        Assert.Equal("\\frac{1}{2}", result.Answer);
+        Assert.Equal(0.7, result.Weight, 12);
+        Assert.Equal("7", MajorityVote.Vote(["7", "\\frac{1}{2}", "7"]).Answer);
+        Assert.False(MajorityVote.IsWeightedCorrect("7", answers, weights, 5));
+        Assert.True(MajorityVote.IsWeightedCorrect("7", answers, weights, 2));
+        Assert.Null(MajorityVote.WeightedVote([null, " "], [1.0, 2.0]).Answer);
+        Assert.Throws<ArgumentException>(() => MajorityVote.WeightedVote(["1"], [1.0, 2.0]));
+    }
 }

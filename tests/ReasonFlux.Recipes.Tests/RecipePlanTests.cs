@@ -64,6 +64,9 @@ public class RecipePlanTests
         Assert.Equal(30, plan["problems"]);
         Assert.Equal(480, plan["samples"]);
         Assert.Equal(480_000, plan["generated_tokens_max"]);
+        // Best-of-N reuses the n samples (max(n, best_of_n) are drawn), it does not multiply them.
+        var bon = RecipePlan.Derive(RecipeLoader.Parse("kind: eval\nmodel: {path: m}\nbenchmark: aime24\nn: 4\nbest_of_n: 8\nprm: {path: p}\nsampling: {temperature: 1.0}\n", "e.yaml"))[0];
+        Assert.Equal(240, bon["samples"]);
     }
 
     [Fact]

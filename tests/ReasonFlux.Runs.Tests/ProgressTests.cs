@@ -86,4 +86,34 @@ public class ProgressTests
     [Fact]
     public void IsInteractiveTerminal_UnderTestRunner_IsFalse() =>
         Assert.False(ProgressFactory.IsInteractiveTerminal()); // stdout is redirected by the test host
+
+    [Fact]
+    public void ProgressPace_EveryTenPercentOrThirtySecondsAndAlwaysAtTheEnd()
+    {
+        var now = TimeSpan.Zero;
+        var pace = new ProgressPace(100, 0.1, TimeSpan.FromSeconds(30), () => now);
+        var reported = new List<long>();
+        for (long done = 1; done <= 100; done++)
+        {
+            if (done == 55) now += TimeSpan.FromSeconds(31); // a slow stretch: a line by time
+            if (pace.ShouldReport(done)) reported.Add(done);
+        }
+        Assert.Equal([10L, 20, 30, 40, 50, 55, 60, 70, 80, 90, 100], reported);
+
+        var jump = new ProgressPace(7, 0.1);
+        Assert.True(jump.ShouldReport(3)); // stride 1 for tiny totals
+        Assert.True(jump.ShouldReport(7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProgressPace(0, 0.1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProgressPace(10, 0));
+    }
+
+    [Fact]
+    public void ProgressPace_For_LiveBarFineLogLinesCoarse()
+    {
+        Assert.True(((ITrainingProgress)new LiveProgress()).IsLive);
+        var log = new LogProgress(new LoggerConfiguration().CreateLogger());
+        Assert.False(((ITrainingProgress)log).IsLive);
+        var coarse = ProgressPace.For(log, 1000);
+        Assert.Equal(10, Enumerable.Range(1, 1000).Count(d => coarse.ShouldReport(d)));
+    }
 }

@@ -5,7 +5,7 @@ namespace ReasonFlux.Training.Eval.Tests;
 public class EvalBenchmarkTests
 {
     /// <summary>Official GPQA column names (a subset of the real header, in its order) with made-up questions.</summary>
-    private const string GpqaCsv =
+    internal const string GpqaCsv =
         "Pre-Revision Question,Question,Correct Answer,Incorrect Answer 1,Incorrect Answer 2,Incorrect Answer 3,Explanation,Record ID,High-level domain\n" +
         "old,What is heavier?,Lead block,Feather,Cotton ball,\"Air, at sea level\",because,recA1,Physics\n" +
         "old,Which is a noble gas?,Argon,Oxygen,Nitrogen,Hydrogen,group 18,recB2,Chemistry\n" +
@@ -66,10 +66,27 @@ public class EvalBenchmarkTests
     }
 
     [Fact]
-    public void Load_GpqaWithoutCsv_SaysWhatToPass()
+    public void Load_GpqaSeed_ReshufflesEveryQuestionAndKeepsGoldAndDomain()
+    {
+        using var dir = new TempDir();
+        var csv = dir.Write("gpqa_diamond.csv", GpqaCsv);
+        var seed0 = EvalBenchmark.Load("gpqa-diamond", csv).Items;
+        var seeds = Enumerable.Range(1, 6).Select(seed => EvalBenchmark.Load("gpqa-diamond", csv, gpqaSeed: seed).Items).ToList();
+        Assert.Equal(seeds[0], EvalBenchmark.Load("gpqa-diamond", csv, gpqaSeed: 1).Items);
+        Assert.Contains(seeds, items => !items.Select(i => i.Problem).SequenceEqual(seed0.Select(i => i.Problem)));
+        string[] correct = ["Lead block", "Argon", "Mitochondrion", "42", "Jupiter"];
+        foreach (var items in seeds)
+            for (int i = 0; i < 5; i++) Assert.Contains($"\n{items[i].Answer}) {correct[i]}", "\n" + items[i].Problem.Split("\n\n", 2)[1]);
+        Assert.Equal(["Physics", "Chemistry", "Biology", "Math", "Astronomy"], seed0.Select(i => i.Domain));
+    }
+
+    [Fact]
+    public void Load_GpqaWithoutCsv_SaysWhereToGetIt()
     {
         var e = Assert.Throws<ArgumentException>(() => EvalBenchmark.Load("gpqa-diamond"));
         Assert.Contains("--gpqa-csv", e.Message);
+        Assert.Contains("huggingface.co/datasets/Idavidrein/gpqa", e.Message);
+        Assert.Contains("gpqa_diamond.csv", e.Message);
     }
 
     [Fact]

@@ -111,11 +111,51 @@ public class EvalRunnerTests
     }
 
     [Fact]
-    public void Run_GpqaInRecipe_SaysToUseTheVerb()
+    public void Run_GpqaFromRecipe_ReportsAccuracyPerDomain()
     {
         using var dir = new TempDir();
-        var recipe = Recipe(dir, benchmark: "gpqa-diamond");
-        var e = Assert.Throws<ArgumentException>(() => Run(recipe, new EvalRunner()));
-        Assert.Contains("--gpqa-csv", e.Message);
+        var csv = dir.Write("gpqa_diamond.csv", EvalBenchmarkTests.GpqaCsv);
+        var recipe = Recipe(dir, $"gpqa_csv: \"{csv}\"\ngpqa_seed: 3", benchmark: "gpqa-diamond");
+        Assert.Empty(RecipeFileCheck.FindMissing(recipe));
+        var run = Run(recipe, new EvalRunner());
+        Assert.Equal(StageOutcome.Completed, run.Outcome);
+        var output = Path.Combine(StageFolder(run), "output");
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(output, EvalReport.SummaryJsonFileName)))!;
+        Assert.Equal("gpqa-diamond", (string)summary["benchmark"]!);
+        // limit: 2 keeps the physics and chemistry rows.
+        Assert.Equal(["chemistry", "physics"], summary["domains"]!.AsObject().Select(d => d.Key).Order());
+        var line = Assert.Single(JsonlReader.ReadAll(Path.Combine(StageFolder(run), MetricsLogger.FileName)));
+        Assert.NotNull(line.Value["eval/gpqa-diamond/accuracy/physics"]);
+        var problems = JsonlReader.ReadAll(Path.Combine(output, EvalReport.ProblemsFileName));
+        Assert.Equal(EvalBenchmark.Load("gpqa-diamond", csv, limit: 2, gpqaSeed: 3).Items.Select(i => i.Answer), problems.Select(p => (string)p.Value["gold"]!));
+        Assert.Contains("| domain | problems | pass@1 |", File.ReadAllText(Path.Combine(output, EvalReport.SummaryMarkdownFileName)));
+    }
+
+    [Fact]
+    public void Recipe_GpqaWithoutCsv_RefusedAtValidationSayingWhereToGetIt()
+    {
+        using var dir = new TempDir();
+        var e = Assert.Throws<ReasonFlux.Recipes.Schema.RecipeException>(() => Recipe(dir, benchmark: "gpqa-diamond"));
+        Assert.Contains("gpqa_csv", e.Message);
+        Assert.Contains("huggingface.co/datasets/Idavidrein/gpqa", e.Message);
+        Assert.Contains("gpqa_diamond.csv", e.Message);
+        var other = Assert.Throws<ReasonFlux.Recipes.Schema.RecipeException>(() => Recipe(dir, "gpqa_csv: \"x.csv\""));
+        Assert.Contains("only read with benchmark: gpqa-diamond", other.Message);
+    }
+
+    [Fact]
+    public void DryRunCheck_GpqaCsvMissingOrWrong_NamesTheKeyAndTheFile()
+    {
+        using var dir = new TempDir();
+        var missing = RecipeFileCheck.FindMissing(Recipe(dir, $"gpqa_csv: \"{dir["nope.csv"]}\"", benchmark: "gpqa-diamond"));
+        var error = Assert.Single(missing);
+        Assert.Equal("gpqa_csv", error.KeyPath);
+        Assert.Contains("file not found", error.Message);
+        Assert.Contains("huggingface.co/datasets/Idavidrein/gpqa", error.Message);
+
+        var wrong = dir.Write("wrong.csv", "problem,answer\n1+1?,2\n");
+        var header = Assert.Single(RecipeFileCheck.FindMissing(Recipe(dir, $"gpqa_csv: \"{wrong}\"", benchmark: "gpqa-diamond")));
+        Assert.Contains("missing column(s) \"Question\", \"Correct Answer\"", header.Message);
+        Assert.Contains("wrong.csv", header.Message);
     }
 }

@@ -121,6 +121,49 @@ public class EvaluatorTests
     }
 
     [Fact]
+    public void Evaluate_WithScorer_PrmWeightedMajoritySumsScoresPerAnswerCluster()
+    {
+        double[][] scores =
+        [
+            [0.5, 0.9, 0.5, double.NaN], // N=1 → 2 (right); N=2 → 3 (0.9 > 0.5); N=4 → 2 (0.5 + 0.5 > 0.9) while Best-of-4 picks 3
+            [0.3, 0.3, 0.2, 0.1],        // {0.5, 1/2} cluster 0.6 > 7's 0.3: right for every N
+            [0.0, 0.1, 0.2, 0.8],        // N=1 → 3, N=2 → 4 (both wrong); N=4 → 10 (0.8 > 4's 0.3) although plain maj@4 says 4
+        ];
+        var result = new Evaluator(Scripted(), ChatMl, "scripted").Evaluate(Toy, Sampled(4), new TableScorer(scores, 4));
+        Assert.Equal([1, 2, 4], result.WeightedMajority!.Keys);
+        Assert.Equal(2.0 / 3, result.WeightedMajority[1], 12);
+        Assert.Equal(1.0 / 3, result.WeightedMajority[2], 12);
+        Assert.Equal(1.0, result.WeightedMajority[4], 12);
+        Assert.Equal(2.0 / 3, result.BestOfN![4], 12);
+        Assert.Equal(2.0 / 3, result.MajorityAtK[4], 12);
+        Assert.Equal(["2", "0.5", "10"], result.Problems.Select(p => p.WeightedMajorityAnswer));
+        Assert.Equal(1.0, result.ToMetrics()["prm_maj@4"]);
+        var json = EvalReport.ProblemJson(result.Problems[2]);
+        Assert.Equal("10", (string)json["prm_majority_answer"]!);
+        Assert.Contains("PRM-weighted maj@N", EvalSummaryTable.Format([result]));
+    }
+
+    [Fact]
+    public void Evaluate_WithoutScorer_NoWeightedMajority()
+    {
+        var result = new Evaluator(Scripted(), ChatMl, "scripted").Evaluate(Toy, Sampled(4));
+        Assert.Null(result.WeightedMajority);
+        Assert.DoesNotContain(result.ToMetrics().Keys, k => k.StartsWith("prm_maj", StringComparison.Ordinal));
+        Assert.All(result.Problems, p => Assert.Null(p.WeightedMajorityCorrect));
+    }
+
+    [Fact]
+    public void Evaluate_PlainLogProgress_ALineEveryTenPercentNotPerSample()
+    {
+        var items = Enumerable.Range(0, 10).Select(i => new BenchmarkItem($"q{i}", $"{i}+0?", $"{i}", GradingTask.Math)).ToList();
+        var bench = new EvalBenchmark("ten", items, "ten");
+        var progress = new RecordingProgress();
+        new Evaluator(new ScriptedGenerator((p, s) => $"\\boxed{{{p}}}"), ChatMl, "m").Evaluate(bench, Sampled(4), progress: progress);
+        Assert.Equal([4L, 8, 12, 16, 20, 24, 28, 32, 36, 40], progress.Updates.Select(u => u.Step));
+        Assert.Equal(1.0, progress.Updates[^1].Metrics[MetricNames.Accuracy]);
+    }
+
+    [Fact]
     public void Evaluate_BestOfNLargerThanN_DrawsBestOfNSamplesAndCapsTheLadder()
     {
         var generator = Scripted();

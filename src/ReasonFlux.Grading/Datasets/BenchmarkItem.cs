@@ -5,4 +5,5 @@ namespace ReasonFlux.Grading.Datasets;
 /// <param name="Problem">The question text (for GPQA: with lettered choices).</param>
 /// <param name="Answer">The gold answer (for GPQA: the letter of the correct choice).</param>
 /// <param name="Task">How responses are graded.</param>
-public sealed record BenchmarkItem(string Id, string Problem, string Answer, GradingTask Task);
+/// <param name="Domain">A subset to report accuracy for (GPQA's "High-level domain": Physics, Chemistry, Biology), or null.</param>
+public sealed record BenchmarkItem(string Id, string Problem, string Answer, GradingTask Task, string? Domain = null);

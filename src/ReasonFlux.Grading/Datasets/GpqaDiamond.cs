@@ -4,9 +4,9 @@ namespace ReasonFlux.Grading.Datasets;
 
 /// <summary>
 /// GPQA-Diamond from the user's own copy of the official CSV (columns "Question", "Correct Answer",
-/// "Incorrect Answer 1..3", optional "Record ID"); the data is never shipped (its authors ask that it not
-/// be published in plain text). Choices are shuffled deterministically per question: the seed is the
-/// 64-bit FNV-1a hash of "Record ID" (or the question text when there is none) and the repeat index,
+/// "Incorrect Answer 1..3", optional "Record ID" and "High-level domain"); the data is never shipped (its authors
+/// ask that it not be published in plain text). Choices are shuffled deterministically per question: the seed is the
+/// 64-bit FNV-1a hash of "Record ID" (or the question text when there is none), the repeat index and a user seed,
 /// fed to SplitMix64, then a Fisher-Yates shuffle of [correct, incorrect 1, 2, 3]. So every run, machine
 /// and thread sees the same order, the gold letter is spread over A-D, and repeats differ.
 /// </summary>
@@ -19,8 +19,14 @@ public static class GpqaDiamond
 
     private static readonly string[] RequiredColumns = ["Question", "Correct Answer", "Incorrect Answer 1", "Incorrect Answer 2", "Incorrect Answer 3"];
 
-    /// <summary>Loads every row, shuffling choices with repeat index <paramref name="repeat"/> (use 0..K-1 for K repeats).</summary>
-    public static IReadOnlyList<BenchmarkItem> LoadCsv(string path, int repeat = 0)
+    /// <summary>The column whose value becomes <see cref="BenchmarkItem.Domain"/> (Physics, Chemistry, Biology).</summary>
+    public const string DomainColumn = "High-level domain";
+
+    /// <summary>
+    /// Loads every row, shuffling choices with repeat index <paramref name="repeat"/> (use 0..K-1 for K repeats) and
+    /// <paramref name="seed"/> (another seed gives every question another order; 0 is the default order).
+    /// </summary>
+    public static IReadOnlyList<BenchmarkItem> LoadCsv(string path, int repeat = 0, long seed = 0)
     {
         if (repeat < 0) throw new ArgumentOutOfRangeException(nameof(repeat), repeat, "repeat index must be >= 0");
         var rows = CsvReader.Read(path).GetEnumerator();
@@ -33,6 +39,7 @@ public static class GpqaDiamond
             throw new InvalidDataException($"{path}:1: missing column(s) {string.Join(", ", missing.Select(m => $"\"{m}\""))}; found {string.Join(", ", header.Select(h => $"\"{h}\""))}");
         index.TryGetValue("Record ID", out int recordIdColumn);
         bool hasRecordId = index.ContainsKey("Record ID");
+        bool hasDomain = index.TryGetValue(DomainColumn, out int domainColumn);
 
         var items = new List<BenchmarkItem>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
@@ -52,12 +59,13 @@ public static class GpqaDiamond
             string[] choices = [correct, Get("Incorrect Answer 1"), Get("Incorrect Answer 2"), Get("Incorrect Answer 3")];
             var recordId = hasRecordId ? Clean(fields[recordIdColumn]) : "";
             var key = recordId.Length > 0 ? recordId : question;
-            var order = Permutation(key, repeat);
+            var order = Permutation(key, repeat, seed);
             var shuffled = order.Select(i => choices[i]).ToArray();
             char gold = (char)('A' + Array.IndexOf(order, 0));
             var id = recordId.Length > 0 ? recordId : $"L{line}";
             if (!ids.Add(id)) throw new InvalidDataException($"{path}:{line}: duplicate \"Record ID\" {id}");
-            items.Add(new BenchmarkItem(id, FormatQuestion(question, shuffled), gold.ToString(), GradingTask.Choice));
+            var domain = hasDomain ? Clean(fields[domainColumn]) : "";
+            items.Add(new BenchmarkItem(id, FormatQuestion(question, shuffled), gold.ToString(), GradingTask.Choice, domain.Length > 0 ? domain : null));
         }
         if (items.Count == 0) throw new InvalidDataException($"{path}: no rows after the header");
         return items;
@@ -78,12 +86,14 @@ public static class GpqaDiamond
     /// <summary>The full simple-evals prompt for an item: instruction, blank line, question with choices.</summary>
     public static string FormatPrompt(BenchmarkItem item) => Instruction + "\n\n" + item.Problem;
 
-    /// <summary>The order of [correct, inc1, inc2, inc3] for a question key and repeat: position → original index.</summary>
-    public static int[] Permutation(string key, int repeat)
+    /// <summary>The order of [correct, inc1, inc2, inc3] for a question key, repeat and seed: position → original index.</summary>
+    public static int[] Permutation(string key, int repeat, long seed = 0)
     {
         ulong hash = 14695981039346656037UL;
         foreach (var b in Encoding.UTF8.GetBytes(key)) hash = (hash ^ b) * 1099511628211UL;
         hash = (hash ^ (ulong)repeat) * 1099511628211UL;
+        // Seed 0 leaves the hash as it was, so the default order never changes.
+        if (seed != 0) hash = (hash ^ (ulong)seed) * 1099511628211UL;
         ulong state = hash;
         int[] order = [0, 1, 2, 3];
         for (int i = order.Length - 1; i > 0; i--)

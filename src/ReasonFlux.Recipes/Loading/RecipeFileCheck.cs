@@ -32,6 +32,14 @@ public static class RecipeFileCheck
             };
             if (benchmark.Item1 is { } b && BenchmarkNames.IsFile(b) && !recipe.ProducedPaths.Contains(prefix + benchmark.Item2) && !File.Exists(Path.Combine(root, b)))
                 errors.Add(Missing(recipe, prefix + benchmark.Item2, $"benchmark file not found: {b}", root));
+            if (stage is EvalOptions { GpqaCsv: { Length: > 0 } csv })
+            {
+                var full = Path.Combine(root, csv);
+                var problem = File.Exists(full) ? GpqaHeaderProblem(full) : $"file not found: {csv}; " + BenchmarkNames.GpqaCsvHelp;
+                // Replaces the generic "file not found" of the path walk with one that says where the file comes from.
+                errors.RemoveAll(e => e.KeyPath.EndsWith("gpqa_csv", StringComparison.Ordinal) && e.Location == recipe.LocationOf(prefix + "gpqa_csv"));
+                if (problem is not null) errors.Add(Missing(recipe, prefix + "gpqa_csv", problem, root));
+            }
         }
         return errors;
     }
@@ -66,6 +74,45 @@ public static class RecipeFileCheck
             };
             if (problem is not null) errors.Add(Missing(recipe, key, problem, root));
         }
+    }
+
+    /// <summary>
+    /// Reads only the header row of the GPQA CSV (so --dry-run catches a wrong file before any model loads); the full
+    /// parse with line numbers happens when the stage runs. Null when every required column is there.
+    /// </summary>
+    private static string? GpqaHeaderProblem(string path)
+    {
+        string? header;
+        using (var reader = new StreamReader(path))
+            header = reader.ReadLine();
+        if (header is null) return $"{path}: empty file, expected the GPQA header row; " + BenchmarkNames.GpqaCsvHelp;
+        var columns = SplitCsvHeader(header.TrimStart('\uFEFF'));
+        var missing = BenchmarkNames.GpqaColumns.Where(c => !columns.Contains(c)).ToList();
+        return missing.Count == 0 ? null
+            : $"{path} is not the GPQA CSV: missing column(s) {string.Join(", ", missing.Select(m => $"\"{m}\""))}; " + BenchmarkNames.GpqaCsvHelp;
+    }
+
+    /// <summary>Header fields of one CSV line (RFC 4180 quotes; a header never spans lines).</summary>
+    private static HashSet<string> SplitCsvHeader(string line)
+    {
+        var fields = new HashSet<string>(StringComparer.Ordinal);
+        var field = new System.Text.StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else field.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { fields.Add(field.ToString().Trim()); field.Clear(); }
+            else field.Append(c);
+        }
+        fields.Add(field.ToString().Trim());
+        return fields;
     }
 
     private static string? ModelProblem(string path, string full)

@@ -108,11 +108,12 @@ public static class RecipePlan
             ? CountLines(e.Benchmark, recipe, Recipe.StageKeyPrefix(e.Name) + "benchmark")
             : BenchmarkSizes.TryGetValue(e.Benchmark, out var n) ? n : null;
         if (problems is not null && e.Limit is not null) problems = Math.Min(problems.Value, e.Limit.Value);
-        double? samples = problems * e.N * e.BestOfN;
+        // The evaluator draws max(n, best_of_n) samples per problem and takes Best-of-N from the first N of them.
+        double? samples = problems * Math.Max(e.N, e.BestOfN);
         return
         [
             new("problems", "problems evaluated", problems, e.Limit is null ? e.Benchmark : $"min(limit, {e.Benchmark})"),
-            new("samples", "responses generated", samples, "problems × n × best_of_n"),
+            new("samples", "responses generated", samples, "problems × max(n, best_of_n)"),
             new("generated_tokens_max", "generated tokens (upper bound)", samples * e.Sampling.MaxNewTokens, "samples × max_new_tokens"),
             new("prm_scored", "responses scored by the PRM", e.BestOfN > 1 ? samples : 0, "samples when best_of_n > 1"),
         ];

@@ -23,6 +23,8 @@ public sealed class LiveProgress : ITrainingProgress
         _eta = eta ?? new EtaEstimator();
     }
 
+    public bool IsLive => true;
+
     public void Start(string stage, long totalSteps, long firstStep)
     {
         _stage = stage;

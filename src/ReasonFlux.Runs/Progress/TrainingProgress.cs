@@ -14,6 +14,57 @@ public interface ITrainingProgress : IDisposable
 
     /// <summary>The stage ended (completed or interrupted).</summary>
     void Finish();
+
+    /// <summary>True for a display redrawn in place (a live bar), which may be updated often; false for log lines,
+    /// which callers with many small steps should pace (<see cref="ProgressPace"/>).</summary>
+    bool IsLive => false;
+}
+
+/// <summary>
+/// When a caller with many small steps (an evaluation's samples) should report: each time another
+/// <c>fraction</c> of the total is done, when <c>interval</c> has passed since the last report, and at the end.
+/// With the defaults a log gets about ten lines, not one per sample.
+/// </summary>
+public sealed class ProgressPace
+{
+    private readonly long _total;
+    private readonly long _stride;
+    private readonly TimeSpan _interval;
+    private readonly Func<TimeSpan> _now;
+    private long _nextStep;
+    private TimeSpan _lastReport;
+
+    /// <param name="total">Steps in all (≥ 1).</param>
+    /// <param name="fraction">Report every this fraction of <paramref name="total"/> (0.1: every 10 %).</param>
+    /// <param name="interval">Also report when this much time has passed since the last report; null: never by time.</param>
+    /// <param name="now">Clock (tests); default a stopwatch started here.</param>
+    public ProgressPace(long total, double fraction, TimeSpan? interval = null, Func<TimeSpan>? now = null)
+    {
+        if (total < 1) throw new ArgumentOutOfRangeException(nameof(total), total, "must be >= 1");
+        if (!(fraction > 0 && fraction <= 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "must be in (0, 1]");
+        _total = total;
+        _stride = Math.Max(1, (long)Math.Ceiling(total * fraction));
+        _interval = interval ?? TimeSpan.MaxValue;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        _now = now ?? (() => watch.Elapsed);
+        _nextStep = _stride;
+        _lastReport = _now();
+    }
+
+    /// <summary>The pace for a display: a live bar may redraw at every 1 %; log lines come every 10 % or 30 s.</summary>
+    public static ProgressPace For(ITrainingProgress progress, long total, Func<TimeSpan>? now = null) =>
+        progress.IsLive ? new ProgressPace(total, 0.01, null, now) : new ProgressPace(total, 0.1, TimeSpan.FromSeconds(30), now);
+
+    /// <summary>Whether to report now that <paramref name="done"/> steps are finished; advances the pace when true.</summary>
+    public bool ShouldReport(long done)
+    {
+        var now = _now();
+        bool due = done >= _total || done >= _nextStep || now - _lastReport >= _interval;
+        if (!due) return false;
+        while (_nextStep <= done) _nextStep += _stride;
+        _lastReport = now;
+        return true;
+    }
 }
 
 /// <summary>Estimates time to completion from the steps done since this process started the stage.</summary>

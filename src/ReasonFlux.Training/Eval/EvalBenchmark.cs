@@ -1,4 +1,5 @@
 using ReasonFlux.Grading.Datasets;
+using ReasonFlux.Recipes.Options;
 
 namespace ReasonFlux.Training.Eval;
 
@@ -12,7 +13,7 @@ namespace ReasonFlux.Training.Eval;
 public sealed record EvalBenchmark(string Name, IReadOnlyList<BenchmarkItem> Items, string Source)
 {
     /// <summary>The name that selects GPQA-Diamond; it needs the user's CSV.</summary>
-    public const string GpqaDiamondName = "gpqa-diamond";
+    public const string GpqaDiamondName = BenchmarkNames.GpqaDiamond;
 
     /// <summary>Benchmark names accepted besides file paths.</summary>
     public static IReadOnlyList<string> KnownNames { get; } = [.. BenchmarkDataset.BuiltInNames, GpqaDiamondName];
@@ -26,27 +27,27 @@ public sealed record EvalBenchmark(string Name, IReadOnlyList<BenchmarkItem> Ite
     /// <param name="gpqaCsvPath">The user's copy of the GPQA-Diamond CSV (only with gpqa-diamond).</param>
     /// <param name="limit">Keep the first this many problems; null keeps all.</param>
     /// <param name="dataDirectory">Folder of the shipped benchmarks; null finds data/benchmarks above the working directory.</param>
+    /// <param name="gpqaSeed">Seed of the GPQA choice shuffle (<see cref="GpqaDiamond.Permutation"/>); 0 is the default order.</param>
     /// <exception cref="ArgumentException">Unknown name, a bad limit, or a CSV given for another benchmark.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is malformed (the message names the file and line).</exception>
-    public static EvalBenchmark Load(string nameOrPath, string? gpqaCsvPath = null, int? limit = null, string? dataDirectory = null)
+    public static EvalBenchmark Load(string nameOrPath, string? gpqaCsvPath = null, int? limit = null, string? dataDirectory = null, long gpqaSeed = 0)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrPath);
         if (limit is < 1) throw new ArgumentOutOfRangeException(nameof(limit), limit, "limit must be >= 1 (or null for all problems)");
-        var (name, items) = LoadAll(nameOrPath.Trim(), gpqaCsvPath, dataDirectory);
+        var (name, items) = LoadAll(nameOrPath.Trim(), gpqaCsvPath, dataDirectory, gpqaSeed);
         if (limit is { } l && l < items.Count) items = items.Take(l).ToList();
         return new EvalBenchmark(name, items, nameOrPath);
     }
 
-    private static (string Name, IReadOnlyList<BenchmarkItem> Items) LoadAll(string spec, string? gpqaCsv, string? dataDirectory)
+    private static (string Name, IReadOnlyList<BenchmarkItem> Items) LoadAll(string spec, string? gpqaCsv, string? dataDirectory, long gpqaSeed)
     {
         if (spec == GpqaDiamondName)
         {
             if (string.IsNullOrWhiteSpace(gpqaCsv))
-                throw new ArgumentException("benchmark gpqa-diamond needs your copy of the official GPQA-Diamond CSV (--gpqa-csv PATH); " +
-                    "it is not shipped because its authors ask that the questions not be published in plain text");
-            RequireFile(gpqaCsv);
-            return (GpqaDiamondName, GpqaDiamond.LoadCsv(gpqaCsv));
+                throw new ArgumentException(BenchmarkNames.GpqaCsvHelp + " (reasonflux eval: --gpqa-csv PATH)");
+            if (!File.Exists(gpqaCsv)) throw new FileNotFoundException($"{gpqaCsv}: GPQA CSV not found; " + BenchmarkNames.GpqaCsvHelp, gpqaCsv);
+            return (GpqaDiamondName, GpqaDiamond.LoadCsv(gpqaCsv, seed: gpqaSeed));
         }
         if (gpqaCsv is not null)
             throw new ArgumentException($"a GPQA CSV ({gpqaCsv}) was given but the benchmark is \"{spec}\"; the CSV is only read with gpqa-diamond");
@@ -58,7 +59,7 @@ public sealed record EvalBenchmark(string Name, IReadOnlyList<BenchmarkItem> Ite
         {
             RequireFile(spec);
             var stem = Path.GetFileNameWithoutExtension(spec);
-            return isCsv ? (stem, GpqaDiamond.LoadCsv(spec)) : (stem, BenchmarkDataset.LoadJsonl(spec));
+            return isCsv ? (stem, GpqaDiamond.LoadCsv(spec, seed: gpqaSeed)) : (stem, BenchmarkDataset.LoadJsonl(spec));
         }
         throw new ArgumentException($"unknown benchmark \"{spec}\"; expected one of {string.Join(", ", KnownNames)}, " +
             "a .jsonl file with \"problem\" and \"answer\" fields, or a GPQA .csv file");

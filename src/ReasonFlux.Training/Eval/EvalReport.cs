@@ -74,6 +74,12 @@ public static class EvalReport
             json["best_of_n_index"] = best;
             json["best_of_n_correct"] = p.Samples[best].Correct;
         }
+        if (p.WeightedMajorityCorrect is { } weightedCorrect)
+        {
+            json["prm_majority_answer"] = p.WeightedMajorityAnswer;
+            json["prm_majority_correct"] = weightedCorrect;
+        }
+        if (p.Item.Domain is { } domain) json["domain"] = domain;
         json["samples"] = samples;
         return json;
     }
@@ -86,6 +92,9 @@ public static class EvalReport
         foreach (var (k, v) in r.PassAtK) metrics[$"pass@{k}"] = v;
         foreach (var (k, v) in r.MajorityAtK) metrics[$"maj@{k}"] = v;
         if (r.BestOfN is not null) foreach (var (n, v) in r.BestOfN) metrics[$"bon@{n}"] = v;
+        if (r.WeightedMajority is not null) foreach (var (n, v) in r.WeightedMajority) metrics[$"prm_maj@{n}"] = v;
+        var domains = new JsonObject();
+        foreach (var d in r.Domains) domains[d.Key] = new JsonObject { ["domain"] = d.Domain, ["problems"] = d.Problems, ["accuracy"] = d.PassAt1 };
         return new JsonObject
         {
             ["model"] = r.Model,
@@ -104,6 +113,7 @@ public static class EvalReport
             },
             ["scorer"] = r.Scorer,
             ["metrics"] = metrics,
+            ["domains"] = domains,
             ["mean_response_tokens"] = r.MeanResponseTokens,
             ["truncation_rate"] = r.TruncationRate,
             ["generated_tokens"] = r.GeneratedTokens,
@@ -131,14 +141,20 @@ public static class EvalReport
         if (r.Scorer is not null) md.Append(c, $"| Best-of-N scorer | {Cell(r.Scorer)} |\n");
         md.Append('\n');
         md.Append(c, $"**pass@1 (mean over {r.SamplesPerProblem} samples): {Percent(r.PassAt1)}**\n\n");
-        md.Append(r.BestOfN is null ? "| k | pass@k | maj@k |\n|---:|---:|---:|\n" : "| k | pass@k | maj@k | Best-of-k |\n|---:|---:|---:|---:|\n");
-        foreach (var (k, pass) in r.PassAtK)
+        md.Append(r.BestOfN is null ? "| k | pass@k | maj@k |\n|---:|---:|---:|\n" : "| k | pass@k | maj@k | Best-of-k | PRM-weighted maj@k |\n|---:|---:|---:|---:|---:|\n");
+        foreach (var k in r.PassAtK.Keys.Union(r.BestOfN?.Keys ?? []).Order())
         {
-            md.Append(c, $"| {k} | {Percent(pass)} | {Percent(r.MajorityAtK[k])} |");
-            if (r.BestOfN is not null) md.Append(r.BestOfN.TryGetValue(k, out var b) ? $" {Percent(b)} |" : " |");
+            md.Append(c, $"| {k} | {Cell(r.PassAtK, k)} | {Cell(r.MajorityAtK, k)} |");
+            if (r.BestOfN is not null) md.Append(c, $" {Cell(r.BestOfN, k)} | {Cell(r.WeightedMajority!, k)} |");
             md.Append('\n');
         }
         md.Append('\n');
+        if (r.Domains.Count > 0)
+        {
+            md.Append("| domain | problems | pass@1 |\n|---|---:|---:|\n");
+            foreach (var d in r.Domains) md.Append(c, $"| {Cell(d.Domain)} | {d.Problems} | {Percent(d.PassAt1)} |\n");
+            md.Append(c, $"| all | {r.Problems.Count} | {Percent(r.PassAt1)} |\n\n");
+        }
         md.Append(c, $"| generation | value |\n|---|---|\n");
         md.Append(c, $"| mean response length | {r.MeanResponseTokens:F1} tokens |\n");
         md.Append(c, $"| truncated (max_new_tokens) | {Percent(r.TruncationRate)} |\n");
@@ -159,7 +175,9 @@ public static class EvalReport
 
     private static JsonNode? JsonNumber(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
-    private static string Percent(double v) => (100 * v).ToString("F2", CultureInfo.InvariantCulture) + "%";
+    private static string Cell(IReadOnlyDictionary<int, double> values, int k) => values.TryGetValue(k, out var v) ? Percent(v) : "";
+
+    internal static string Percent(double v) => (100 * v).ToString("F2", CultureInfo.InvariantCulture) + "%";
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 

@@ -23,7 +23,10 @@ public sealed record SampleResult(int Index, string Text, string? Extracted, boo
 /// <param name="MajorityAnswer">The answer most of the K samples gave (null when none gave one).</param>
 /// <param name="MajorityCorrect">maj@K for this problem.</param>
 /// <param name="BestOfNIndex">The sample the scorer picked among the first N (Best-of-N at the largest N), or null without a scorer.</param>
-public sealed record ProblemResult(BenchmarkItem Item, IReadOnlyList<SampleResult> Samples, string? MajorityAnswer, bool MajorityCorrect, int? BestOfNIndex)
+/// <param name="WeightedMajorityAnswer">The PRM-weighted majority answer among the first N, or null (no scorer, or no answers).</param>
+/// <param name="WeightedMajorityCorrect">Whether that answer is correct; null without a scorer.</param>
+public sealed record ProblemResult(BenchmarkItem Item, IReadOnlyList<SampleResult> Samples, string? MajorityAnswer, bool MajorityCorrect, int? BestOfNIndex,
+    string? WeightedMajorityAnswer = null, bool? WeightedMajorityCorrect = null)
 {
     /// <summary>Samples judged correct.</summary>
     public int CorrectCount => Samples.Count(s => s.Correct);
@@ -54,6 +57,12 @@ public sealed record EvalResult
     /// <summary>Best-of-N accuracy by the scorer for N = 1, 2, 4, … up to the Best-of-N size; null without a scorer.</summary>
     public IReadOnlyDictionary<int, double>? BestOfN { get; init; }
 
+    /// <summary>PRM-weighted majority accuracy for N = 1, 2, 4, … up to the Best-of-N size; null without a scorer.</summary>
+    public IReadOnlyDictionary<int, double>? WeightedMajority { get; init; }
+
+    /// <summary>pass@1 per domain (GPQA: Physics, Chemistry, Biology); empty when the items have no domain.</summary>
+    public IReadOnlyList<DomainAccuracy> Domains { get; init; } = [];
+
     /// <summary>What scored Best-of-N (e.g. the PRM folder), or null.</summary>
     public string? Scorer { get; init; }
 
@@ -79,7 +88,7 @@ public sealed record EvalResult
     public double TokensPerSecond => GenerationTime.TotalSeconds > 0 ? GeneratedTokens / GenerationTime.TotalSeconds : 0;
 
     /// <summary>
-    /// The metrics as a flat dictionary for metrics.jsonl/TensorBoard: accuracy (= pass@1), pass@k, maj@k, bon@n,
+    /// The metrics as a flat dictionary for metrics.jsonl/TensorBoard: accuracy (= pass@1), accuracy/DOMAIN, pass@k, maj@k, bon@n, prm_maj@n,
     /// response_length/mean, response_length/clipped_ratio, perf/tokens_per_s, time/eval_s; every key prefixed by
     /// <paramref name="prefix"/> (use <see cref="MetricPrefix"/> for "eval/BENCHMARK/").
     /// </summary>
@@ -89,6 +98,8 @@ public sealed record EvalResult
         foreach (var (k, v) in PassAtK) m[$"{prefix}pass@{k}"] = v;
         foreach (var (k, v) in MajorityAtK) m[$"{prefix}maj@{k}"] = v;
         if (BestOfN is not null) foreach (var (n, v) in BestOfN) m[$"{prefix}bon@{n}"] = v;
+        if (WeightedMajority is not null) foreach (var (n, v) in WeightedMajority) m[$"{prefix}prm_maj@{n}"] = v;
+        foreach (var d in Domains) m[$"{prefix}{MetricNames.Accuracy}/{d.Key}"] = d.PassAt1;
         m[prefix + MetricNames.ResponseLengthMean] = MeanResponseTokens;
         m[prefix + MetricNames.ResponseClippedRatio] = TruncationRate;
         m[prefix + MetricNames.TokensPerSecond] = TokensPerSecond;

@@ -21,10 +21,7 @@ public sealed class EvalRunner(Func<PrmScorerOptions, Device, ICompletionScorer>
 
     protected override StageOutcome Run(EvalOptions options, StageContext ctx)
     {
-        if (options.Benchmark == EvalBenchmark.GpqaDiamondName)
-            throw new ArgumentException($"stage \"{options.Name}\": benchmark gpqa-diamond needs your copy of the GPQA CSV, and eval stages have no key " +
-                "for its path yet; run `reasonflux eval --benchmark gpqa-diamond --gpqa-csv PATH` instead");
-        var benchmark = EvalBenchmark.Load(options.Benchmark, limit: options.Limit);
+        var benchmark = EvalBenchmark.Load(options.Benchmark, options.GpqaCsv, options.Limit, gpqaSeed: options.GpqaSeed);
         var settings = EvalSettings.FromOptions(options);
         if (settings.BestOfN > 0 && prmFactory is null)
             throw new NotSupportedException($"stage \"{options.Name}\": best_of_n is {options.BestOfN} but PRM scoring is not wired into this build of reasonflux");
@@ -53,6 +50,7 @@ public sealed class EvalRunner(Func<PrmScorerOptions, Device, ICompletionScorer>
                 benchmark.Name, result.PassAt1, result.SamplesPerProblem, result.MajorityAtK[result.SamplesPerProblem],
                 result.BestOfN is null ? "" : $", best-of-{result.BestOfN.Keys.Max()} {result.BestOfN[result.BestOfN.Keys.Max()]:P2}",
                 result.MeanResponseTokens, result.TruncationRate, result.TokensPerSecond, ctx.OutputDirectory);
+            ctx.Log.Information("evaluation summary\n{Table}", EvalSummaryTable.Format([result]));
             return StageOutcome.Completed;
         }
         finally

@@ -10,7 +10,8 @@ namespace ReasonFlux.Training.Eval;
 /// <summary>
 /// Benchmark evaluation: renders every problem with the chat template, samples K responses per problem in one
 /// generation call (so the engine batches across problems), grades each sample, optionally scores them for
-/// Best-of-N, and aggregates pass@k, maj@k and Best-of-N.
+/// Best-of-N and PRM-weighted majority, and aggregates pass@k, maj@k, Best-of-N, PRM-weighted maj@n and
+/// pass@1 per domain (GPQA's physics, chemistry, biology).
 /// </summary>
 public sealed class Evaluator
 {
@@ -60,9 +61,9 @@ public sealed class Evaluator
         var prompts = items.Select(item => EvalPrompts.Render(_chatTemplate, item, settings.SystemPrompt)).ToList();
 
         var graded = new SampleResult?[items.Count * k];
-        int done = 0, correct = 0, reported = 0;
-        // About 100 progress updates in all: a plain log line per finished sample would flood the log.
-        int stride = Math.Max(1, graded.Length / 100);
+        int done = 0, correct = 0;
+        // A live bar redraws every 1 %; log lines come every 10 % or 30 s, never one per sample.
+        var pace = progress is null ? null : ProgressPace.For(progress, graded.Length);
         SampleResult GradeOne(GeneratedCompletion c)
         {
             var slot = Slot(c, items.Count, k);
@@ -80,8 +81,7 @@ public sealed class Evaluator
         var completions = _generator.Generate(prompts, settings.Sampling, k, c =>
         {
             GradeOne(c);
-            if (progress is null || (done - reported < stride && done != graded.Length)) return;
-            reported = done;
+            if (progress is null || !pace!.ShouldReport(done)) return;
             progress.Update(done, new Dictionary<string, double> { [MetricNames.Accuracy] = (double)correct / done });
         }, cancellationToken);
         generation.Stop();
@@ -96,9 +96,17 @@ public sealed class Evaluator
         for (int p = 0; p < items.Count; p++)
         {
             var samples = Enumerable.Range(0, k).Select(s => graded[p * k + s]!).ToList();
-            var (answer, majCorrect) = judge.Majority(items[p], samples.Select(s => s.Extracted).ToList(), k);
-            int? best = scorer is null ? null : BestOfN.Select(samples.Select(s => s.PrmScore!.Value).ToList(), bestOfNMax);
-            problems.Add(new ProblemResult(items[p], samples, answer, majCorrect, best));
+            var extracted = samples.Select(s => s.Extracted).ToList();
+            var (answer, majCorrect) = judge.Majority(items[p], extracted, k);
+            int? best = null;
+            (string? Answer, bool Correct)? weighted = null;
+            if (scorer is not null)
+            {
+                var scores = samples.Select(s => s.PrmScore!.Value).ToList();
+                best = BestOfN.Select(scores, bestOfNMax);
+                weighted = judge.WeightedMajority(items[p], extracted, scores, bestOfNMax);
+            }
+            problems.Add(new ProblemResult(items[p], samples, answer, majCorrect, best, weighted?.Answer, weighted?.Correct));
         }
 
         long tokens = graded.Sum(s => (long)s!.TokenCount);
@@ -112,6 +120,8 @@ public sealed class Evaluator
             PassAtK = EvalMetrics.PassAtKLadder(problems, k),
             MajorityAtK = EvalMetrics.MajorityLadder(problems, k, judge),
             BestOfN = scorer is null ? null : EvalMetrics.BestOfNLadder(problems, bestOfNMax),
+            WeightedMajority = scorer is null ? null : EvalMetrics.WeightedMajorityLadder(problems, bestOfNMax, judge),
+            Domains = EvalMetrics.ByDomain(problems),
             Scorer = scorer?.ToString(),
             MeanResponseTokens = (double)tokens / graded.Length,
             TruncationRate = (double)graded.Count(s => s!.FinishReason == FinishReason.Length) / graded.Length,

@@ -25,6 +25,12 @@ public abstract class OutcomeJudge
     /// <summary>The majority answer among the first <paramref name="k"/> extracted answers (nulls do not vote) and whether it is correct.</summary>
     public abstract (string? Answer, bool Correct) Majority(BenchmarkItem item, IReadOnlyList<string?> extracted, int k);
 
+    /// <summary>
+    /// PRM-weighted majority among the first <paramref name="n"/> answers: clusters as in <see cref="Majority"/>, each weighted
+    /// by the sum of its members' <paramref name="scores"/> (NaN or negative counts 0); the answer and whether it is correct.
+    /// </summary>
+    public abstract (string? Answer, bool Correct) WeightedMajority(BenchmarkItem item, IReadOnlyList<string?> extracted, IReadOnlyList<double> scores, int n);
+
     /// <summary><see cref="AnswerGrader"/>: extraction from long chain-of-thought output and normalised mathematical equivalence (letters for multiple choice).</summary>
     private sealed class MathEquivalenceJudge(GradingOptions? options) : OutcomeJudge
     {
@@ -34,6 +40,12 @@ public abstract class OutcomeJudge
         {
             var winner = MajorityVote.Vote(extracted.Take(k).ToList(), options).Answer;
             return (winner, winner is not null && MajorityVote.IsCorrect(item.Answer, extracted, k, item.Task, options));
+        }
+
+        public override (string? Answer, bool Correct) WeightedMajority(BenchmarkItem item, IReadOnlyList<string?> extracted, IReadOnlyList<double> scores, int n)
+        {
+            var winner = MajorityVote.WeightedVote(extracted.Take(n).ToList(), scores.Take(n).ToList(), options).Answer;
+            return (winner, MajorityVote.Matches(item.Answer, winner, item.Task, options));
         }
     }
 
@@ -65,20 +77,26 @@ public abstract class OutcomeJudge
             return new GradeResult(false, null, GradeReason.UnterminatedBox);
         }
 
-        public override (string? Answer, bool Correct) Majority(BenchmarkItem item, IReadOnlyList<string?> extracted, int k)
+        public override (string? Answer, bool Correct) Majority(BenchmarkItem item, IReadOnlyList<string?> extracted, int k) =>
+            ExactVote(item, extracted, k, _ => 1.0);
+
+        public override (string? Answer, bool Correct) WeightedMajority(BenchmarkItem item, IReadOnlyList<string?> extracted, IReadOnlyList<double> scores, int n) =>
+            ExactVote(item, extracted, n, i => scores[i] > 0 ? scores[i] : 0.0);
+
+        /// <summary>Exact-string clusters weighted per sample; ties go to the answer seen first.</summary>
+        private static (string? Answer, bool Correct) ExactVote(BenchmarkItem item, IReadOnlyList<string?> extracted, int count, Func<int, double> weight)
         {
-            // Exact-string clusters; ties go to the answer seen first.
-            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+            var totals = new Dictionary<string, double>(StringComparer.Ordinal);
             var order = new List<string>();
-            foreach (var a in extracted.Take(k))
+            for (int i = 0; i < Math.Min(count, extracted.Count); i++)
             {
-                if (a is null) continue;
-                if (counts.TryAdd(a, 1)) order.Add(a);
-                else counts[a]++;
+                if (extracted[i] is not { } a) continue;
+                if (totals.TryAdd(a, weight(i))) order.Add(a);
+                else totals[a] += weight(i);
             }
             if (order.Count == 0) return (null, false);
             var winner = order[0];
-            foreach (var a in order) if (counts[a] > counts[winner]) winner = a;
+            foreach (var a in order) if (totals[a] > totals[winner]) winner = a;
             return (winner, winner == item.Answer);
         }
     }
