@@ -8,7 +8,7 @@ internal static class CliVerbs
 {
     public static int Invoke(params string[] args)
     {
-        var root = new RootCommand("test") { LogprobsCommand.Create(), GenerateCommand.Create() };
+        var root = new RootCommand("test") { LogprobsCommand.Create(), GenerateCommand.Create(), EvalCommand.Create() };
         return root.Parse(args).Invoke();
     }
 }

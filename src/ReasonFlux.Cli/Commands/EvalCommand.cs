@@ -14,9 +14,10 @@ using ReasonFlux.Training.Eval;
 namespace ReasonFlux.Cli.Commands;
 
 /// <summary>
-/// <c>reasonflux eval --model DIR --benchmark NAME|PATH [--n K] [--temperature T] [--top-p P] [--max-new-tokens N]
+/// <c>reasonflux eval --model DIR --benchmark NAME|PATH [NAME|PATH …] [--n K] [--temperature T] [--top-p P] [--max-new-tokens N]
 /// [--seed S] [--limit L] [--system-prompt TEXT] [--gpqa-csv PATH] [--output DIR] [--prm DIR [--best-of-n N]]</c>:
-/// samples K responses per problem, grades them and writes problems.jsonl, summary.json and summary.md.
+/// samples K responses per problem of each benchmark (one model load), grades them, writes problems.jsonl, summary.json and
+/// summary.md per benchmark and prints one summary table (pass@1, pass@k, maj@k, Best-of-N, PRM-weighted maj@N).
 /// The logic lives in <see cref="Evaluator"/> and <see cref="EvalReport"/>.
 /// Exit codes: 0 done, 2 bad arguments or files, 75 stopped by SIGTERM/SIGINT (nothing written).
 /// </summary>
@@ -25,10 +26,12 @@ public static class EvalCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model folder (config.json, tokenizer.json, *.safetensors) or builtin:NAME", Required = true };
-        var benchmark = new Option<string>("--benchmark")
+        var benchmark = new Option<string[]>("--benchmark")
         {
-            Description = "math500, aime24, aime25, amc23, gpqa-diamond (with --gpqa-csv), a .jsonl with \"problem\" and \"answer\", or a GPQA .csv",
+            Description = "One or more of math500, aime24, aime25, amc23, gpqa-diamond (with --gpqa-csv), a .jsonl with \"problem\" and \"answer\", " +
+                "or a GPQA .csv; repeat the option, list several after it or separate them with commas. One summary table covers them all",
             Required = true,
+            AllowMultipleArgumentsPerToken = true,
         };
         var n = new Option<int>("--n") { Description = "Samples per problem (K): pass@1 is the mean over them; pass@k and maj@k for k = 1, 2, 4, … K", DefaultValueFactory = _ => 1 };
         var temperature = new Option<double?>("--temperature") { Description = "Sampling temperature; default 0 (greedy) for one sample, 0.6 for several" };
@@ -40,15 +43,16 @@ public static class EvalCommand
         {
             Description = $"System turn; default \"{EvalPrompts.DefaultMathSystemPrompt}\" for math and none for GPQA; \"\" for none",
         };
-        var gpqaCsv = new Option<string?>("--gpqa-csv") { Description = "Your copy of the official GPQA-Diamond CSV (for --benchmark gpqa-diamond)" };
-        var output = new Option<string?>("--output") { Description = "Folder for problems.jsonl, summary.json and summary.md; default evals/BENCHMARK-TIMESTAMP" };
+        var gpqaCsv = new Option<string?>("--gpqa-csv") { Description = "Your copy of the official GPQA-Diamond CSV (for --benchmark gpqa-diamond; gated: huggingface.co/datasets/Idavidrein/gpqa, gpqa_diamond.csv)" };
+        var gpqaSeed = new Option<long>("--gpqa-seed") { Description = "Seed of the GPQA choice shuffle (0: the default order)", DefaultValueFactory = _ => 0 };
+        var output = new Option<string?>("--output") { Description = "Folder for problems.jsonl, summary.json and summary.md (with several benchmarks: one subfolder each); default evals/BENCHMARK-TIMESTAMP" };
         var grader = new Option<string>("--grader") { Description = "math-equivalence or strict-boxed (exact match of the last box)", DefaultValueFactory = _ => "math-equivalence" };
         var dtype = new Option<string?>("--dtype") { Description = "bfloat16, float16 or float32; default: the checkpoint's own" };
         var prm = new Option<string?>("--prm") { Description = "PRM folder for Best-of-N: keep the sample the PRM scores highest" };
         var bestOfN = new Option<int?>("--best-of-n") { Description = "Best-of-N size (reported for N = 1, 2, 4, …); default K; draws max(K, N) samples" };
 
         var command = new Command("eval", "Evaluate a model on a benchmark: pass@1 over K samples, pass@k, maj@k, PRM Best-of-N");
-        foreach (var option in new Option[] { model, benchmark, n, temperature, topP, maxNewTokens, seed, limit, systemPrompt, gpqaCsv, output, grader, dtype, prm, bestOfN })
+        foreach (var option in new Option[] { model, benchmark, n, temperature, topP, maxNewTokens, seed, limit, systemPrompt, gpqaCsv, gpqaSeed, output, grader, dtype, prm, bestOfN })
             command.Options.Add(option);
         command.SetAction(parseResult => CommandRunner.Run(() =>
         {
@@ -76,11 +80,13 @@ public static class EvalCommand
                 Grader = ParseEnum<OutcomeGrader>(parseResult.GetValue(grader)!, "--grader"),
             };
             settings.Validate();
-            var bench = EvalBenchmark.Load(parseResult.GetValue(benchmark)!, parseResult.GetValue(gpqaCsv), parseResult.GetValue(limit));
-            var outputDir = parseResult.GetValue(output)
-                ?? Path.Combine("evals", $"{bench.Name}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+            // Every benchmark is loaded (and checked) before the model, so a typo in the third one fails in seconds.
+            var benches = LoadBenchmarks(parseResult.GetValue(benchmark)!, parseResult.GetValue(gpqaCsv), parseResult.GetValue(gpqaSeed), parseResult.GetValue(limit));
+            var stamp = DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+            var root = parseResult.GetValue(output);
+            var outputs = benches.Select(b => root is null ? Path.Combine("evals", $"{b.Name}-{stamp}") : benches.Count == 1 ? root : Path.Combine(root, b.Name)).ToList();
             ScalarType? scalar = parseResult.GetValue(dtype) is { } d ? ModelResolver.ToScalarType(ParseEnum<ModelDType>(d, "--dtype")) : null;
-            return Evaluate(parseResult.GetValue(model)!, scalar, bench, settings, prmPath, outputDir);
+            return Evaluate(parseResult.GetValue(model)!, scalar, benches, settings, prmPath, outputs);
         }));
         return command;
     }
@@ -89,7 +95,23 @@ public static class EvalCommand
     /// Loads a PRM folder as a Best-of-N scorer: the trajectory score r̂ of <see cref="PrmScorer"/> (the scorer
     /// owns the model). Also the factory to hand <see cref="EvalRunner"/> for recipe eval stages.
     /// </summary>
-    private static int Evaluate(string modelSpec, ScalarType? dtype, EvalBenchmark bench, EvalSettings settings, string? prmPath, string outputDir)
+    /// <summary>
+    /// The benchmarks of --benchmark (repeated, space- or comma-separated), each loaded once; --gpqa-csv belongs to
+    /// gpqa-diamond only. Two entries with the same name would write one folder twice, so they are refused.
+    /// </summary>
+    internal static IReadOnlyList<EvalBenchmark> LoadBenchmarks(IEnumerable<string> specs, string? gpqaCsv, long gpqaSeed, int? limit)
+    {
+        var names = specs.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (names.Count == 0) throw new ArgumentException("--benchmark: give at least one benchmark");
+        if (gpqaCsv is not null && !names.Contains(EvalBenchmark.GpqaDiamondName))
+            throw new ArgumentException($"--gpqa-csv {gpqaCsv} was given but no --benchmark is {EvalBenchmark.GpqaDiamondName}; the CSV is only read with gpqa-diamond");
+        var benches = names.Select(name => EvalBenchmark.Load(name, name == EvalBenchmark.GpqaDiamondName ? gpqaCsv : null, limit, gpqaSeed: gpqaSeed)).ToList();
+        var duplicate = benches.GroupBy(b => b.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ArgumentException($"--benchmark: \"{duplicate.Key}\" is given {duplicate.Count()} times");
+        return benches;
+    }
+
+    private static int Evaluate(string modelSpec, ScalarType? dtype, IReadOnlyList<EvalBenchmark> benches, EvalSettings settings, string? prmPath, IReadOnlyList<string> outputDirs)
     {
         var device = ModelResolver.TrainingDevice();
         var work = BuiltinModels.IsBuiltin(modelSpec) ? Directory.CreateTempSubdirectory("reasonflux-eval-") : null;
@@ -102,23 +124,34 @@ public static class EvalCommand
             using var logger = RunLogging.Create(null, LogLevel.Information, quietConsole: bar);
             using var progress = bar ? new LiveProgress() : (ITrainingProgress)new LogProgress(logger);
             using var interrupt = TrainingInterrupt.Install(log: message => Console.Error.WriteLine(message));
-            Console.Error.WriteLine($"evaluating {modelSpec} on {bench.Name}: {bench.Items.Count} problems × {settings.EffectiveSamples} samples on {device}");
-            EvalResult result;
-            try
+            var results = new List<EvalResult>();
+            for (int i = 0; i < benches.Count; i++)
             {
-                result = Evaluator.ForModel(model, modelName: modelSpec).Evaluate(bench, settings, scorer, progress, interrupt.Token);
-            }
-            catch (OperationCanceledException) when (interrupt.IsRequested)
-            {
+                var bench = benches[i];
+                Console.Error.WriteLine($"evaluating {modelSpec} on {bench.Name}: {bench.Items.Count} problems × {settings.EffectiveSamples} samples on {device}");
+                EvalResult result;
+                try
+                {
+                    result = Evaluator.ForModel(model, modelName: modelSpec).Evaluate(bench, settings, scorer, progress, interrupt.Token);
+                }
+                catch (OperationCanceledException) when (interrupt.IsRequested)
+                {
+                    progress.Finish();
+                    Console.Error.WriteLine($"evaluation of {bench.Name} interrupted; it was not written (an evaluation restarts from the beginning)" +
+                        (results.Count > 0 ? $"; finished: {string.Join(", ", results.Select(r => r.Benchmark))}" : ""));
+                    return ExitCodes.Interrupted;
+                }
                 progress.Finish();
-                Console.Error.WriteLine("evaluation interrupted; nothing was written (an evaluation restarts from the beginning)");
-                return ExitCodes.Interrupted;
+                EvalReport.Write(result, outputDirs[i]);
+                Console.Error.WriteLine($"wrote {Path.Combine(outputDirs[i], EvalReport.ProblemsFileName)}, {EvalReport.SummaryJsonFileName}, {EvalReport.SummaryMarkdownFileName}");
+                results.Add(result);
             }
-            progress.Finish();
-            EvalReport.Write(result, outputDir);
-            Console.Out.Write(EvalReport.SummaryMarkdown(result));
-            Console.Out.WriteLine();
-            Console.Out.WriteLine($"wrote {Path.Combine(outputDir, EvalReport.ProblemsFileName)}, {EvalReport.SummaryJsonFileName}, {EvalReport.SummaryMarkdownFileName}");
+            if (results.Count == 1)
+            {
+                Console.Out.Write(EvalReport.SummaryMarkdown(results[0]));
+                Console.Out.WriteLine();
+            }
+            Console.Out.Write(EvalSummaryTable.Format(results));
             return ExitCodes.Success;
         }
         finally
