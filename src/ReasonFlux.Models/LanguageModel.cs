@@ -59,10 +59,11 @@ public sealed class LanguageModel : IDisposable
     /// <summary>
     /// Writes the model (Hugging Face format), the tokenizer files it was loaded with, and the chat template it
     /// is used with (a recipe's chat_template included) as tokenizer_config.json's chat_template.
+    /// <paramref name="values"/> (named_parameters order) replaces the parameters' values, e.g. an optimizer's master weights.
     /// </summary>
-    public void Save(string directory, ScalarType? dtype = null)
+    public void Save(string directory, ScalarType? dtype = null, IReadOnlyList<Tensor>? values = null)
     {
-        PretrainedModel.Save(Model, Model.Config, directory, dtype);
+        PretrainedModel.Save(Model, Model.Config, directory, dtype, values: values);
         HfModelFolder.CopyTokenizerFiles(Directory, directory);
         HfModelFolder.SetChatTemplate(directory, ChatTemplate.Source);
     }

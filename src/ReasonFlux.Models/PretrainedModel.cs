@@ -127,12 +127,17 @@ public static class PretrainedModel
     /// <summary>
     /// Writes config.json and model.safetensors (sharded above <paramref name="maxShardBytes"/>) that transformers
     /// loads. Tensors are converted one at a time while writing, so a GPU model never needs a full CPU copy.
+    /// <paramref name="values"/>, in named_parameters() order, replaces the parameters' own values: an
+    /// optimizer's fp32 master weights of a bf16 model.
     /// </summary>
-    public static void Save(nn.Module model, Qwen2Config config, string directory, ScalarType? saveDtype = null, long maxShardBytes = 5_000_000_000)
+    public static void Save(nn.Module model, Qwen2Config config, string directory, ScalarType? saveDtype = null, long maxShardBytes = 5_000_000_000, IReadOnlyList<Tensor>? values = null)
     {
         System.IO.Directory.CreateDirectory(directory);
         var dtype = saveDtype ?? config.TorchDtype;
-        var sources = model.named_parameters().Select(p => TensorFiles.Source(p.Name, p.Parameter, dtype)).ToList();
+        var named = model.named_parameters().ToList();
+        if (values is not null && values.Count != named.Count)
+            throw new ArgumentException($"{values.Count} parameter values for a model with {named.Count} parameters", nameof(values));
+        var sources = named.Select((p, i) => TensorFiles.Source(p.Name, values?[i] ?? p.Parameter, dtype)).ToList();
         SafetensorsWriter.WriteCheckpoint(directory, sources, new SafetensorsWriteOptions { MaxShardSize = maxShardBytes });
         var json = config.ToJson(dtype);
         File.WriteAllText(Path.Combine(directory, "config.json"), json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");

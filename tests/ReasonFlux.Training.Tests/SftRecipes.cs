@@ -10,7 +10,8 @@ namespace ReasonFlux.Training.Tests;
 internal static class SftRecipes
 {
     public static Recipe Write(TempDir dir, string dataPath, int steps, int microBatch = 8, int accumulation = 1,
-        int saveEvery = 0, int keepLast = 1, double lr = 1e-3, int maxSeqLen = 128, string runName = "sft-test", params string[] overrides)
+        int saveEvery = 0, int keepLast = 1, double lr = 1e-3, int maxSeqLen = 128, string runName = "sft-test",
+        string dtype = "float32", string saveDtype = "null", bool checkpointing = false, string schedule = "cosine", int warmup = 3, params string[] overrides)
     {
         var yaml = $$"""
             run_name: {{runName}}
@@ -19,15 +20,16 @@ internal static class SftRecipes
               - kind: sft
                 model:
                   path: "builtin:tiny"
-                  dtype: float32
-                  gradient_checkpointing: false
+                  dtype: {{dtype}}
+                  save_dtype: {{saveDtype}}
+                  gradient_checkpointing: {{(checkpointing ? "true" : "false")}}
                 data:
                   train: "{{dataPath}}"
                   max_seq_len: {{maxSeqLen}}
                 optimizer:
                   lr: {{lr.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}}
-                  schedule: cosine
-                  warmup_steps: 3
+                  schedule: {{schedule}}
+                  warmup_steps: {{warmup}}
                 training:
                   steps: {{steps}}
                   micro_batch_size: {{microBatch}}

@@ -28,6 +28,24 @@ public sealed class Qwen2ForCausalLM : nn.Module, IQwen2Backbone
     public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null) =>
         Logits(Model.forward(inputIds, attentionMask, positionIds, cache));
 
+    /// <summary>
+    /// Positions whose logits exist at once in <see cref="TokenLogProbs"/>: the [chunk, V] block that replaces the
+    /// [B, T, V] logits of a training forward. 0 materialises all logits (for comparison and benchmarks).
+    /// </summary>
+    public long LogitsChunk { get; set; } = nn.functional.DefaultLogitsChunk;
+
+    /// <summary>
+    /// log p(ids) [...] in fp32 from hidden states [..., H] (as <see cref="Qwen2Model.forward"/> returns, at the
+    /// positions that predict <paramref name="ids"/>), with logits divided by <paramref name="temperature"/>.
+    /// Differentiable; never materialises more than <see cref="LogitsChunk"/> positions of logits.
+    /// </summary>
+    public Tensor TokenLogProbs(Tensor hidden, Tensor ids, double temperature = 1.0) =>
+        nn.functional.lm_head_logprobs(hidden, _head.Weight, ids, temperature, LogitsChunk);
+
+    /// <summary>As <see cref="TokenLogProbs"/>, plus each position's entropy (fp32, differentiable), for entropy bonuses and metrics.</summary>
+    public (Tensor LogProbs, Tensor Entropy) TokenLogProbsWithEntropy(Tensor hidden, Tensor ids, double temperature = 1.0) =>
+        nn.functional.lm_head_logprobs_entropy(hidden, _head.Weight, ids, temperature, LogitsChunk);
+
     /// <summary>Projects hidden states to logits (callers may project only the positions they need).</summary>
     public Tensor Logits(Tensor hidden) => nn.functional.linear(hidden, _head.Weight);
 

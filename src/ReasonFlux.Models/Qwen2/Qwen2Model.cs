@@ -28,6 +28,13 @@ public sealed class Qwen2Model : nn.Module
     public nn.Embedding EmbedTokens { get; }
 
     /// <summary>
+    /// Recompute each decoder layer's activations in backward instead of keeping them (training only: it applies
+    /// when gradients are recorded and no KV cache is used). Memory for activations drops from every layer's
+    /// intermediates to one hidden state per layer, for about one extra forward pass of compute.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
+    /// <summary>
     /// Hidden states [B, T, H] after the final norm.
     /// </summary>
     /// <param name="inputIds">[B, T] token ids</param>
@@ -44,9 +51,21 @@ public sealed class Qwen2Model : nn.Module
         positionIds ??= DefaultPositions(attentionMask, b, t, cached);
         var rotary = F.rotary_cos_sin(positionIds, Config.HeadDim, Config.RopeTheta, DType);
         var h = EmbedTokens.forward(inputIds);
-        for (int i = 0; i < _layers.Count; i++) h = _layers[i].forward(h, rotary, keyValid, cache);
+        bool checkpointed = GradientCheckpointing && cache is null && is_grad_enabled();
+        for (int i = 0; i < _layers.Count; i++)
+            h = checkpointed ? CheckpointedLayer(_layers[i], h, rotary, keyValid) : _layers[i].forward(h, rotary, keyValid, cache);
         cache?.Advance(t);
         return _norm.forward(h);
+    }
+
+    // The recompute reads everything through its arguments: the tensors of this forward may be disposed by the
+    // time backward runs, the ones handed to the checkpoint are kept alive by it.
+    private static Tensor CheckpointedLayer(Qwen2DecoderLayer layer, Tensor h, (Tensor Cos, Tensor Sin) rotary, Tensor? keyValid)
+    {
+        Tensor[] inputs = keyValid is null ? [h, rotary.Cos, rotary.Sin] : [h, rotary.Cos, rotary.Sin, keyValid];
+        return torch.utils.checkpoint(
+            args => layer.forward(args[0], (args[1], args[2]), args.Length > 3 ? args[3] : null, null),
+            inputs, layer.parameters().ToArray());
     }
 
     private Tensor DefaultPositions(Tensor? mask, long b, long t, long cached)

@@ -9,8 +9,11 @@ public sealed record ModelOptions
     [Required, Path(PathKind.Model)]
     public string Path { get; init; } = "";
 
-    [Doc("Parameter dtype.")]
+    [Doc("Compute dtype of the parameters and activations. With bfloat16/float16 a training stage keeps master weights and AdamW moments in optimizer.master_dtype.")]
     public ModelDType Dtype { get; init; } = ModelDType.BFloat16;
+
+    [Doc("Dtype of the model a training stage writes as its output; null: the model folder's own torch_dtype. Checkpoints always hold the master weights.")]
+    public ModelDType? SaveDtype { get; init; }
 
     [Doc("Recompute activations in backward to save memory (training stages only).")]
     public bool GradientCheckpointing { get; init; } = true;
@@ -53,6 +56,9 @@ public sealed record OptimizerOptions : IValidatedOptions
     [Doc("Final learning rate of the linear/cosine schedule as a fraction of lr.")]
     [ValueRange(0, 1)]
     public double MinLrRatio { get; init; }
+
+    [Doc("Dtype of the master weights and AdamW moments kept for parameters narrower than it (model.dtype bfloat16/float16); each step updates them and casts back. Must be at least as wide as model.dtype.")]
+    public ModelDType MasterDtype { get; init; } = ModelDType.Float32;
 
     [Doc("Clip the global gradient norm to this value; 0 disables clipping.")]
     [ValueRange(0, double.PositiveInfinity)]

@@ -308,6 +308,7 @@ public sealed record GrpoOptions : StageOptions
         if (Algorithm.TisCap > 0)
             v.Require(Rollout.TopP == 1 && Rollout.TopK == 0, "algorithm.tis_cap",
                 $"needs rollout.top_p 1 and rollout.top_k 0 (they are {Rollout.TopP} and {Rollout.TopK}): the engine's log-probs are of the truncated distribution, so the importance ratio would be wrong");
+        PrecisionRules.Validate(Model, Optimizer, v);
     }
 
     /// <summary>Sampling rounds per step: max_sampling_rounds with dynamic sampling (default 3), else 1.</summary>

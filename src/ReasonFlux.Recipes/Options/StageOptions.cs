@@ -76,6 +76,8 @@ public sealed record SftOptions : StageOptions
     public TrainingOptions Training { get; init; } = new();
     public CheckpointOptions Checkpoint { get; init; } = new();
     public LoggingOptions Logging { get; init; } = new();
+
+    public override void Validate(OptionsValidation v) => PrecisionRules.Validate(Model, Optimizer, v);
 }
 
 /// <summary>Data of a PRM training stage.</summary>
@@ -144,8 +146,11 @@ public sealed record PrmTrainOptions : StageOptions
     public CheckpointOptions Checkpoint { get; init; } = new();
     public LoggingOptions Logging { get; init; } = new();
 
-    public override void Validate(OptionsValidation v) =>
+    public override void Validate(OptionsValidation v)
+    {
         v.Require(StepSeparator.Length > 0, "step_separator", "must not be empty");
+        PrecisionRules.Validate(Model, Optimizer, v);
+    }
 }
 
 /// <summary>The pool a selection stage scores.</summary>

@@ -14,10 +14,16 @@ internal static unsafe partial class NativeMethods
     internal static partial void rf_adamw_dispose(nint h);
 
     [LibraryImport(Library)]
+    internal static partial int rf_adamw_get_master(nint h, int index, nint* @out);
+
+    [LibraryImport(Library)]
     internal static partial int rf_adamw_get_state(nint h, int index, nint* exp_avg, nint* exp_avg_sq, long* step);
 
     [LibraryImport(Library)]
-    internal static partial int rf_adamw_new(nint* @params, int n, double beta1, double beta2, double eps, double weight_decay, nint* @out);
+    internal static partial int rf_adamw_new(nint* @params, int n, double beta1, double beta2, double eps, double weight_decay, int master_dtype, nint* @out);
+
+    [LibraryImport(Library)]
+    internal static partial int rf_adamw_set_master(nint h, int index, TensorHandle value);
 
     [LibraryImport(Library)]
     internal static partial int rf_adamw_set_state(nint h, int index, TensorHandle exp_avg, TensorHandle exp_avg_sq, long step);
@@ -27,6 +33,9 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Library)]
     internal static partial int rf_attention(TensorHandle q, TensorHandle k, TensorHandle v, nint key_valid, long q_offset, int causal, nint* @out);
+
+    [LibraryImport(Library)]
+    internal static partial int rf_checkpoint(void* fn, void* release, void* state, nint* inputs, int n_inputs, nint* @params, int n_params, nint* @out);
 
     [LibraryImport(Library)]
     internal static partial int rf_clip_grad_norm(nint* @params, int n, double max_norm, double* total_norm);
@@ -80,6 +89,9 @@ internal static unsafe partial class NativeMethods
     internal static partial int rf_linear(TensorHandle x, TensorHandle w, nint b, nint* @out);
 
     [LibraryImport(Library)]
+    internal static partial int rf_lm_head_logprobs(TensorHandle hidden, TensorHandle weight, TensorHandle ids, double scale, long chunk, nint* logp_out, nint* entropy_out);
+
+    [LibraryImport(Library)]
     internal static partial int rf_manual_seed(long seed);
 
     [LibraryImport(Library)]
@@ -117,6 +129,9 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Library)]
     internal static partial int rf_rope_cos_sin(TensorHandle positions, long head_dim, double theta, int dtype, nint* cos_out, nint* sin_out);
+
+    [LibraryImport(Library)]
+    internal static partial int rf_set_error(byte* message);
 
     [LibraryImport(Library)]
     internal static partial int rf_set_num_threads(int n);

@@ -77,6 +77,36 @@ public static unsafe partial class torch
                 return Tensor.Result(rf_token_logprobs(logits.H, ids.H, &r), r);
             }
 
+            /// <summary>Positions per chunk in <see cref="lm_head_logprobs"/> by default: a [1024, V] block of fp32 logits at a time.</summary>
+            public const long DefaultLogitsChunk = 1024;
+
+            /// <summary>
+            /// log p(ids) [...] in fp32 from hidden states [..., H] through the LM head <paramref name="weight"/> [V, H],
+            /// with logits divided by <paramref name="temperature"/>. Logits exist only for <paramref name="chunk"/>
+            /// positions at a time, in forward and backward (libtorch autograd Function); chunk 0 materialises them all.
+            /// </summary>
+            public static Tensor lm_head_logprobs(Tensor hidden, Tensor weight, Tensor ids, double temperature = 1.0, long chunk = DefaultLogitsChunk)
+            {
+                CheckTemperature(temperature);
+                nint r;
+                return Tensor.Result(rf_lm_head_logprobs(hidden.H, weight.H, ids.H, 1.0 / temperature, chunk, &r, null), r);
+            }
+
+            /// <summary>As <see cref="lm_head_logprobs"/>, plus the entropy [...] (fp32) of each position's distribution, differentiable too.</summary>
+            public static (Tensor LogProbs, Tensor Entropy) lm_head_logprobs_entropy(Tensor hidden, Tensor weight, Tensor ids, double temperature = 1.0, long chunk = DefaultLogitsChunk)
+            {
+                CheckTemperature(temperature);
+                nint r, e;
+                Interop.NativeStatus.Check(rf_lm_head_logprobs(hidden.H, weight.H, ids.H, 1.0 / temperature, chunk, &r, &e));
+                return (new Tensor(r), new Tensor(e));
+            }
+
+            private static void CheckTemperature(double temperature)
+            {
+                if (!(temperature > 0) || double.IsInfinity(temperature))
+                    throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "temperature must be positive and finite");
+            }
+
             public enum Reduction { None = 0, Mean = 1, Sum = 2 }
 
             /// <summary>Cross-entropy over logits [N, V] and targets [N]; targets equal to ignoreIndex do not count.</summary>

@@ -10,14 +10,17 @@ public static unsafe partial class torch
         /// <summary>
         /// torch.optim.AdamW over a fixed list of parameters, stepped natively with _foreach ops: about eight native
         /// calls per step whatever the parameter count. The learning rate is given at each step (schedules live in
-        /// the trainer). Parameters without a gradient are skipped, as in PyTorch.
+        /// the trainer). Parameters without a gradient are skipped, as in PyTorch. With <c>masterDtype</c> (float32)
+        /// wider than a parameter's dtype (bf16/fp16), that parameter gets a master copy and moments in the master
+        /// dtype; each step updates the master and casts it back into the parameter, so updates far below bf16's
+        /// resolution accumulate instead of rounding away.
         /// </summary>
         public sealed class AdamW : IDisposable
         {
             private nint _handle;
             private readonly Tensor[] _params;
 
-            public AdamW(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0.01)
+            public AdamW(IEnumerable<Tensor> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0.01, ScalarType? masterDtype = null)
             {
                 _params = parameters.ToArray();
                 if (_params.Length == 0) throw new ArgumentException("AdamW needs at least one parameter");
@@ -31,7 +34,8 @@ public static unsafe partial class torch
                 WeightDecay = weightDecay;
                 var hs = Handles(_params);
                 nint h;
-                fixed (nint* p = hs) NativeStatus.Check(rf_adamw_new(p, hs.Length, beta1, beta2, eps, weightDecay, &h));
+                MasterDtype = masterDtype;
+                fixed (nint* p = hs) NativeStatus.Check(rf_adamw_new(p, hs.Length, beta1, beta2, eps, weightDecay, masterDtype is { } md ? (int)md : -1, &h));
                 GC.KeepAlive(_params);
                 _handle = h;
             }
@@ -43,6 +47,26 @@ public static unsafe partial class torch
             public double Eps { get; }
             public double WeightDecay { get; }
             public IReadOnlyList<Tensor> Parameters => _params;
+
+            /// <summary>The dtype of master weights and moments for narrower parameters; null: every parameter is updated in its own dtype.</summary>
+            public ScalarType? MasterDtype { get; }
+
+            /// <summary>Parameter i's full-precision value: an alias of its master copy, or of the parameter itself when it has none (caller disposes).</summary>
+            public Tensor MasterWeight(int index)
+            {
+                nint r;
+                return Tensor.Result(rf_adamw_get_master(Handle, index, &r), r);
+            }
+
+            /// <summary>Every parameter's <see cref="MasterWeight"/>, in parameter order (what checkpoints and saved models hold).</summary>
+            public Tensor[] MasterWeights() => Enumerable.Range(0, _params.Length).Select(MasterWeight).ToArray();
+
+            /// <summary>Restores parameter i's full-precision value (copied into the master and cast into the parameter).</summary>
+            public void SetMasterWeight(int index, Tensor value)
+            {
+                NativeStatus.Check(rf_adamw_set_master(Handle, index, value.H));
+                GC.KeepAlive(_params);
+            }
 
             private nint Handle => _handle != 0 ? _handle : throw new ObjectDisposedException(nameof(AdamW));
 

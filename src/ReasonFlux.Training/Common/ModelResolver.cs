@@ -2,6 +2,7 @@ using ReasonFlux.Models;
 using ReasonFlux.Models.Builtin;
 using ReasonFlux.Recipes.Options;
 using ReasonFlux.Torch;
+using static ReasonFlux.Torch.torch;
 
 namespace ReasonFlux.Training.Common;
 
@@ -22,6 +23,20 @@ public static class ModelResolver
         ModelDType.Float16 => ScalarType.Float16,
         _ => ScalarType.Float32,
     };
+
+    /// <summary>The dtype of AdamW's master weights and moments: null when the model already computes in optimizer.master_dtype.</summary>
+    public static ScalarType? MasterDtype(ScalarType computeDtype, OptimizerOptions optimizer)
+    {
+        var master = ToScalarType(optimizer.MasterDtype);
+        return master == computeDtype ? null : master;
+    }
+
+    /// <summary>The dtype a stage writes its output model in: model.save_dtype, else the source folder's torch_dtype.</summary>
+    public static ScalarType SaveDtype(ModelOptions model, ScalarType folderDtype) => model.SaveDtype is { } d ? ToScalarType(d) : folderDtype;
+
+    /// <summary>AdamW for a training stage's parameters, with master weights when model.dtype is narrower than optimizer.master_dtype.</summary>
+    public static optim.AdamW CreateOptimizer(IEnumerable<Tensor> parameters, ScalarType computeDtype, OptimizerOptions o) =>
+        new(parameters, o.Lr, o.Beta1, o.Beta2, o.Eps, o.WeightDecay, MasterDtype(computeDtype, o));
 
     /// <summary>
     /// The folder a model path names: a Hugging Face folder as is, or a built-in model written once into

@@ -19,10 +19,22 @@ public static class TrainerCheckpoint
     public const string OptimizerFile = "optimizer.safetensors";
     public const string StateFile = "trainer_state.json";
 
-    /// <summary>Writes a checkpoint's contents into <paramref name="directory"/> (the checkpoint store renames it into place).</summary>
+    /// <summary>
+    /// Writes a checkpoint's contents into <paramref name="directory"/> (the checkpoint store renames it into place).
+    /// The model folder holds the optimizer's master weights in their dtype (the model's own when it has none).
+    /// </summary>
     public static void Write(string directory, LanguageModel policy, optim.AdamW optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null) =>
-        // The model's own dtype, so the resumed weights are the same bits.
-        Write(directory, policy.Model, dir => policy.Save(dir, policy.Model.Model.DType), optimizer, trainerState, generators);
+        Write(directory, policy.Model, dir => SaveMasterWeights(policy, optimizer, dir, MasterSaveDtype(policy.Model.Model.DType, optimizer)), optimizer, trainerState, generators);
+
+    /// <summary>The dtype a checkpoint's model folder is written in: the master weights' when the optimizer keeps them.</summary>
+    public static ScalarType MasterSaveDtype(ScalarType modelDtype, optim.AdamW optimizer) => optimizer.MasterDtype ?? modelDtype;
+
+    /// <summary>Saves the policy with the optimizer's master weights as its values (full precision for a bf16 model).</summary>
+    public static void SaveMasterWeights(LanguageModel policy, optim.AdamW optimizer, string directory, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        policy.Save(directory, dtype, optimizer.MasterWeights());
+    }
 
     /// <summary>The same for any module; <paramref name="saveModel"/> writes the loadable model folder it is given.</summary>
     public static void Write(string directory, nn.Module model, Action<string> saveModel, optim.AdamW optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null)
@@ -38,6 +50,10 @@ public static class TrainerCheckpoint
             tensors.Add(($"{names[i]}.exp_avg", m));
             tensors.Add(($"{names[i]}.exp_avg_sq", v));
             steps[names[i]] = step;
+            // Master weights of narrower parameters: resuming from the bf16 values alone would lose the updates
+            // below bf16's resolution that the master copy has accumulated.
+            var master = optimizer.MasterWeight(i);
+            if (master.dtype != optimizer.Parameters[i].dtype) tensors.Add(($"{names[i]}.master", master));
         }
         tensors.Add(("rng.default", get_rng_state()));
         if (generators is not null)
@@ -98,6 +114,7 @@ public static class TrainerCheckpoint
                 if (!tensors.TryGetValue($"{names[i]}.exp_avg", out var m) || !tensors.TryGetValue($"{names[i]}.exp_avg_sq", out var v))
                     throw new InvalidDataException($"{Path.Combine(directory, OptimizerFile)}: no optimizer state for \"{names[i]}\"");
                 optimizer.SetState(i, m, v, (long)steps[names[i]]!);
+                if (tensors.TryGetValue($"{names[i]}.master", out var master)) optimizer.SetMasterWeight(i, master);
             }
             if (tensors.TryGetValue("rng.default", out var rng)) set_rng_state(rng);
             if (generators is not null)

@@ -46,7 +46,8 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         using var prm = o.Reward.ProcessWeight > 0 ? CreatePrm(o, device) : null;
         var prompts = LoadPrompts(o, policy);
         var cursor = new DataCursor(prompts.Count, o.Training.Seed, o.Data.Shuffle);
-        using var optimizer = new optim.AdamW(policy.Model.parameters(), o.Optimizer.Lr, o.Optimizer.Beta1, o.Optimizer.Beta2, o.Optimizer.Eps, o.Optimizer.WeightDecay);
+        using var optimizer = ModelResolver.CreateOptimizer(policy.Model.parameters(), dtype, o.Optimizer);
+        policy.Model.Model.GradientCheckpointing = o.Model.GradientCheckpointing;
         long updatesDone = 0;
         var guard = new NonFiniteStepGuard(o.Training.MaxConsecutiveSkips, GradientFault);
         if (ctx.ResumeFrom is { } resume)
@@ -108,7 +109,7 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
             }
         }
         ctx.Progress.Finish();
-        policy.Save(ctx.OutputDirectory, dtype);
+        TrainerCheckpoint.SaveMasterWeights(policy, optimizer, ctx.OutputDirectory, ModelResolver.SaveDtype(o.Model, policy.Model.Config.TorchDtype));
         return StageOutcome.Completed;
     }
 

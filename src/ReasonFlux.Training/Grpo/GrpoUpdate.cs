@@ -5,7 +5,6 @@ using ReasonFlux.Runs;
 using ReasonFlux.Torch;
 using ReasonFlux.Training.Common;
 using static ReasonFlux.Torch.torch;
-using F = ReasonFlux.Torch.torch.nn.functional;
 
 namespace ReasonFlux.Training.Grpo;
 
@@ -146,17 +145,20 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
         }
         var device = model.Model.Device;
         var idsT = tensor(ids, [n, length], device);
-        var logits = model.forward(idsT, tensor(attention, [n, length], device)).narrow(1, 0, length - 1);
-        // Log-probs under the distribution the sampler drew from (TRL divides by the temperature too).
-        if (options.Rollout.Temperature > 0 && options.Rollout.Temperature != 1) logits = logits / options.Rollout.Temperature;
-        var logp = F.token_logprobs(logits, idsT.narrow(1, 1, length - 1));
+        var hidden = model.Model.forward(idsT, tensor(attention, [n, length], device)).narrow(1, 0, length - 1);
+        // Log-probs under the distribution the sampler drew from (TRL divides by the temperature too), through the
+        // LM head in chunks of positions: never [n, L, V] logits.
+        double temperature = options.Rollout.Temperature > 0 ? options.Rollout.Temperature : 1.0;
+        var targets = idsT.narrow(1, 1, length - 1);
+        Tensor logp;
         Tensor? h = null;
         if (entropy)
         {
+            (logp, h) = model.TokenLogProbsWithEntropy(hidden, targets, temperature);
             // With a bonus the entropy needs its gradient; without one it is only a metric.
-            if (_loss.EntropyCoefficient > 0) h = TokenEntropy.FromLogits(logits);
-            else using (no_grad()) h = TokenEntropy.FromLogits(logits.detach());
+            if (_loss.EntropyCoefficient <= 0) h = h.detach();
         }
+        else logp = model.TokenLogProbs(hidden, targets, temperature);
         var shape = new long[] { n, length - 1 };
         return new MicroBatch(logp, tensor(rollout, shape, device), tensor(mask, shape, device), tensor(lossMask, shape, device), tensor(adv, shape, device), h);
     }

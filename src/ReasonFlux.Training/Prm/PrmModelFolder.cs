@@ -73,17 +73,18 @@ public static class PrmModelFolder
     }
 
     /// <summary>Writes config.json, the weights and the tokenizer files (layout in the class summary).</summary>
-    public static void Save(nn.Module model, Qwen2Config config, PrmTokenizerFiles tokenizer, string directory, ScalarType dtype)
+    /// <paramref name="values"/> (named_parameters order) replaces the parameters' values: the optimizer's master weights.
+    public static void Save(nn.Module model, Qwen2Config config, PrmTokenizerFiles tokenizer, string directory, ScalarType dtype, IReadOnlyList<Tensor>? values = null)
     {
         Directory.CreateDirectory(directory);
         if (model is Qwen2ForProcessRewardModel)
         {
-            PretrainedModel.Save(model, config with { Architectures = [PretrainedModel.ProcessRewardModel] }, directory, dtype);
+            PretrainedModel.Save(model, config with { Architectures = [PretrainedModel.ProcessRewardModel] }, directory, dtype, values: values);
         }
         else
         {
             const string headPrefix = "reward_head.";
-            var parameters = model.named_parameters().ToList();
+            var parameters = model.named_parameters().Select((p, i) => (p.Name, Parameter: values?[i] ?? p.Parameter)).ToList();
             SafetensorsWriter.WriteCheckpoint(directory,
                 parameters.Where(p => !p.Name.StartsWith(headPrefix, StringComparison.Ordinal)).Select(p => TensorFiles.Source(p.Name, p.Parameter, dtype)));
             SafetensorsWriter.WriteFile(Path.Combine(directory, PretrainedModel.ScalarRewardHeadFile),

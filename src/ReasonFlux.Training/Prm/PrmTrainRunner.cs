@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using ReasonFlux.Models.Heads;
 using ReasonFlux.Models.Qwen2;
 using ReasonFlux.Recipes.Options;
 using ReasonFlux.Rewards;
@@ -15,8 +16,8 @@ namespace ReasonFlux.Training.Prm;
 /// base with a fresh two-class or scalar head, with AdamW, the recipe's LR schedule, gradient clipping and
 /// accumulation. Checkpoints (step-N/) resume exactly; the output folder is a PRM that <see cref="PrmScorer"/>
 /// loads (layout in <see cref="PrmModelFolder"/>). Metrics per step: loss, loss/step, loss/final, lr, grad_norm.
-/// Model dtype follows model.dtype; weight decay applies to every parameter; gradient checkpointing is not
-/// implemented (model.gradient_checkpointing is ignored).
+/// Model dtype follows model.dtype (fp32 master weights for bf16/fp16, optimizer.master_dtype); weight decay
+/// applies to every parameter; model.gradient_checkpointing recomputes each decoder layer in backward.
 /// </summary>
 public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
 {
@@ -70,7 +71,8 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         long total = t.Steps ?? Math.Max(1, (long)Math.Ceiling(t.Epochs * data.Count / t.GlobalBatch));
         var cursor = new DataCursor(data.Count, t.Seed, o.Data.Shuffle);
         var parameters = model.parameters().ToArray();
-        using var optimizer = new optim.AdamW(parameters, o.Optimizer.Lr, o.Optimizer.Beta1, o.Optimizer.Beta2, o.Optimizer.Eps, o.Optimizer.WeightDecay);
+        using var optimizer = ModelResolver.CreateOptimizer(parameters, dtype, o.Optimizer);
+        ((IQwen2Backbone)model).Model.GradientCheckpointing = o.Model.GradientCheckpointing;
         var guard = new NonFiniteStepGuard(t.MaxConsecutiveSkips, GradientFault);
         if (context.ResumeFrom is { } from)
         {
@@ -80,6 +82,12 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         }
         log.Information("prm: {Examples} examples, {Steps} steps of {Batch} sequences, head {Head}, on {Device}", data.Count, total, t.GlobalBatch, o.Head, device);
 
+        void SaveModel(string directory, ScalarType saveDtype)
+        {
+            using var scope = NewDisposeScope();
+            PrmModelFolder.Save(model, config, tokenizer, directory, saveDtype, optimizer.MasterWeights());
+        }
+
         var objective = new PrmObjective(o.Loss, encoder.PadTokenId, device);
         JsonObject TrainerState(long step)
         {
@@ -88,7 +96,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
             return state;
         }
         void Save(long step) => context.SaveCheckpoint(step,
-            dir => TrainerCheckpoint.Write(dir, model, d => PrmModelFolder.Save(model, config, tokenizer, d, dtype), optimizer, TrainerState(step)),
+            dir => TrainerCheckpoint.Write(dir, model, d => SaveModel(d, TrainerCheckpoint.MasterSaveDtype(dtype, optimizer)), optimizer, TrainerState(step)),
             new Dictionary<string, string> { ["kind"] = "prm" });
 
         context.Progress.Start(o.Name, total, context.FirstStep);
@@ -142,7 +150,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
             if (context.ShouldSave(step)) Save(step);
         }
 
-        PrmModelFolder.Save(model, config, tokenizer, context.OutputDirectory, dtype);
+        SaveModel(context.OutputDirectory, ModelResolver.SaveDtype(o.Model, config.TorchDtype));
         log.Information("prm: wrote {Output}", context.OutputDirectory);
         return StageOutcome.Completed;
     }

@@ -37,8 +37,7 @@ public sealed class SftRunner : StageRunner<SftOptions>
         using var policy = context.ResumeFrom is { } from
             ? TrainerCheckpoint.LoadPolicy(from.Path, options.Model, workDirectory, training.Seed)
             : ModelResolver.LoadPolicy(options.Model, workDirectory, training.Seed);
-        if (options.Model.GradientCheckpointing)
-            log.Information("gradient_checkpointing is not implemented yet: activations are kept for the backward pass");
+        policy.Model.Model.GradientCheckpointing = options.Model.GradientCheckpointing;
 
         var data = SftDataset.Load(options.Data.Train, options.Data, policy.Tokenizer, policy.ChatTemplate, SftDataset.EndOfTurnTokenId(policy));
         long totalSteps = TotalSteps(training, data.Count);
@@ -95,7 +94,7 @@ public sealed class SftRunner : StageRunner<SftOptions>
         }
 
         Directory.CreateDirectory(context.OutputDirectory);
-        policy.Save(context.OutputDirectory, policy.Model.Model.DType);
+        TrainerCheckpoint.SaveMasterWeights(policy, trainer.Optimizer, context.OutputDirectory, ModelResolver.SaveDtype(options.Model, policy.Model.Config.TorchDtype));
         log.Information("sft: model written to {Output}", context.OutputDirectory);
         return StageOutcome.Completed;
     }

@@ -1,9 +1,9 @@
 using ReasonFlux.Models;
 using ReasonFlux.Recipes.Options;
+using ReasonFlux.Training.Common;
 using ReasonFlux.Torch;
 using ReasonFlux.Training.Common;
 using static ReasonFlux.Torch.torch;
-using F = ReasonFlux.Torch.torch.nn.functional;
 
 namespace ReasonFlux.Training.Sft;
 
@@ -35,7 +35,8 @@ public sealed class SftTrainer : IDisposable
         _completionOnly = completionOnlyLoss;
         _maxGradNorm = optimizer.MaxGradNorm;
         // Same parameter order as named_parameters(): TrainerCheckpoint maps optimizer state by that order.
-        Optimizer = new optim.AdamW(_parameters, optimizer.Lr, optimizer.Beta1, optimizer.Beta2, optimizer.Eps, optimizer.WeightDecay);
+        // fp32 master weights and moments when the policy computes in bf16/fp16 (optimizer.master_dtype).
+        Optimizer = ModelResolver.CreateOptimizer(_parameters, policy.Model.Model.DType, optimizer);
     }
 
     public optim.AdamW Optimizer { get; }
@@ -61,9 +62,8 @@ public sealed class SftTrainer : IDisposable
             if (micro.TrainedTokens == 0) continue;
             var hidden = _policy.Model.Model.forward(micro.InputIds, micro.AttentionMask);
             var rows = hidden.reshape(-1, hidden.size(-1)).index_select(0, micro.PredictorPositions);
-            var logits = _policy.Model.Logits(rows);
-            if (logits.dtype != ScalarType.Float32) logits = logits.to(ScalarType.Float32);
-            var summed = F.cross_entropy(logits, micro.Targets, reduction: F.Reduction.Sum);
+            // Cross-entropy is -log p of the targets, through the LM head in chunks (fp32), never [N, V] logits at once.
+            var summed = _policy.Model.TokenLogProbs(rows, micro.Targets).sum().neg();
             summed.div(trained).backward();
             lossSum += summed.ToDouble();
         }

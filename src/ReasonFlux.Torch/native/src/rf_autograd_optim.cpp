@@ -66,8 +66,11 @@ RF_EXPORT int32_t rf_clip_grad_norm(rf_tensor** params, int32_t n, double max_no
   RF_CATCH
 }
 
+// With a master dtype (fp32) wider than a parameter's (bf16/fp16), the parameter gets an fp32 master copy and fp32
+// moments: updates of lr·m/sqrt(v) ~ 1e-6 relative are far below bf16's 2^-8 resolution and would round away if
+// applied to the bf16 weights in place. The step updates the master, then casts it into the parameter.
 struct rf_adamw {
-  std::vector<at::Tensor> params, exp_avg, exp_avg_sq;
+  std::vector<at::Tensor> params, master, exp_avg, exp_avg_sq;  // master[i] undefined: the parameter itself
   std::vector<int64_t> steps;
   double beta1, beta2, eps, weight_decay;
 };
@@ -79,15 +82,21 @@ rf_adamw& A(rf_adamw* h) {
 }
 }  // namespace
 
-RF_EXPORT int32_t rf_adamw_new(rf_tensor** params, int32_t n, double beta1, double beta2, double eps, double weight_decay, rf_adamw** out) {
+// master_dtype < 0: no master copies (every parameter is updated in place in its own dtype).
+RF_EXPORT int32_t rf_adamw_new(rf_tensor** params, int32_t n, double beta1, double beta2, double eps, double weight_decay, int32_t master_dtype, rf_adamw** out) {
   RF_TRY
   auto opt = std::make_unique<rf_adamw>();
   at::NoGradGuard no_grad;
   for (int32_t i = 0; i < n; i++) {
     auto& p = T(params[i]);
     opt->params.push_back(p);
-    opt->exp_avg.push_back(at::zeros_like(p, at::MemoryFormat::Preserve));
-    opt->exp_avg_sq.push_back(at::zeros_like(p, at::MemoryFormat::Preserve));
+    at::Tensor m;
+    if (master_dtype >= 0 && p.is_floating_point() && p.scalar_type() != static_cast<at::ScalarType>(master_dtype))
+      m = p.detach().to(static_cast<at::ScalarType>(master_dtype), /*non_blocking=*/false, /*copy=*/true);
+    opt->master.push_back(m);
+    auto& like = m.defined() ? m : p;
+    opt->exp_avg.push_back(at::zeros_like(like, at::MemoryFormat::Preserve));
+    opt->exp_avg_sq.push_back(at::zeros_like(like, at::MemoryFormat::Preserve));
     opt->steps.push_back(0);
   }
   opt->beta1 = beta1;
@@ -113,8 +122,9 @@ RF_EXPORT int32_t rf_adamw_step(rf_adamw* h, double lr) {
   for (auto& [step, idx] : groups) {
     std::vector<at::Tensor> ps, gs, m, v;
     for (auto i : idx) {
-      ps.push_back(o.params[i]);
-      gs.push_back(o.params[i].grad());
+      const bool has_master = o.master[i].defined();
+      ps.push_back(has_master ? o.master[i] : o.params[i]);
+      gs.push_back(has_master ? o.params[i].grad().to(o.master[i].scalar_type()) : o.params[i].grad());
       m.push_back(o.exp_avg[i]);
       v.push_back(o.exp_avg_sq[i]);
       o.steps[i] = step;
@@ -130,6 +140,8 @@ RF_EXPORT int32_t rf_adamw_step(rf_adamw* h, double lr) {
     at::_foreach_div_(denom, std::sqrt(bias2));
     at::_foreach_add_(denom, o.eps);
     at::_foreach_addcdiv_(ps, m, denom, -lr / bias1);
+    for (auto i : idx)
+      if (o.master[i].defined()) o.params[i].copy_(o.master[i]);
   }
   RF_CATCH
 }
@@ -161,5 +173,28 @@ RF_EXPORT int32_t rf_adamw_set_state(rf_adamw* h, int32_t index, rf_tensor* exp_
   o.exp_avg[index].copy_(T(exp_avg));
   o.exp_avg_sq[index].copy_(T(exp_avg_sq));
   o.steps[index] = step;
+  RF_CATCH
+}
+
+// The full-precision value of parameter i (an alias of its master copy, or of the parameter when it has none):
+// what checkpoints and saved models hold.
+RF_EXPORT int32_t rf_adamw_get_master(rf_adamw* h, int32_t index, rf_tensor** out) {
+  RF_TRY
+  auto& o = A(h);
+  if (index < 0 || index >= static_cast<int32_t>(o.params.size())) throw std::out_of_range("optimizer parameter index out of range");
+  *out = wrap(o.master[index].defined() ? o.master[index] : o.params[index]);
+  RF_CATCH
+}
+
+// Restores parameter i's full-precision value: into the master copy, and cast into the parameter.
+RF_EXPORT int32_t rf_adamw_set_master(rf_adamw* h, int32_t index, rf_tensor* value) {
+  RF_TRY
+  auto& o = A(h);
+  if (index < 0 || index >= static_cast<int32_t>(o.params.size())) throw std::out_of_range("optimizer parameter index out of range");
+  at::NoGradGuard no_grad;
+  auto& v = T(value);
+  TORCH_CHECK(v.sizes() == o.params[index].sizes(), "master weight shape ", v.sizes(), " does not match parameter ", o.params[index].sizes());
+  if (o.master[index].defined()) o.master[index].copy_(v);
+  o.params[index].copy_(v);
   RF_CATCH
 }

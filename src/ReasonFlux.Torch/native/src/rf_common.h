@@ -26,6 +26,7 @@ struct rf_pg;         // c10d process group
 namespace rf {
 
 void set_last_error(const char* message);
+const char* last_error_message();
 
 inline at::Tensor& T(rf_tensor* h) {
   if (h == nullptr) throw std::invalid_argument("null tensor handle");

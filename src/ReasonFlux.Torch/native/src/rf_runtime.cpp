@@ -15,6 +15,8 @@ thread_local std::string last_error;
 
 void rf::set_last_error(const char* message) { last_error = message ? message : ""; }
 
+const char* rf::last_error_message() { return last_error.c_str(); }
+
 RF_EXPORT const char* rf_last_error() { return last_error.c_str(); }
 
 RF_EXPORT int32_t rf_version(int32_t* major, int32_t* minor, int32_t* patch) {
