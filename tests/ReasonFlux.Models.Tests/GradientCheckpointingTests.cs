@@ -57,3 +57,39 @@ public class GradientCheckpointingTests
         Assert.Equal(plain.ToArray<float>(), model.forward(ids).detach().ToArray<float>());
     }
 }
+
+/// <summary>The seeded random built-in configs are the sizes their names say.</summary>
+public class BuiltinModelSizeTests
+{
+    // Parameters of a tied Qwen2 config, counted from its shapes.
+    private static long Count(Qwen2.Qwen2Config c)
+    {
+        long h = c.HiddenSize, kv = (long)c.NumKeyValueHeads * c.HeadDim;
+        long layer = (h * h + h) + 2 * (h * kv + kv) + h * h + 3 * h * c.IntermediateSize + 2 * h;
+        return (long)c.VocabSize * h + c.NumHiddenLayers * layer + h;
+    }
+
+    [Theory]
+    [InlineData("25m", 25e6)]
+    [InlineData("125m", 125e6)]
+    public void Builtin_HasAboutItsNominalParameterCount(string name, double nominal)
+    {
+        var config = BuiltinModels.Config(name);
+        Assert.InRange(Count(config), 0.9 * nominal, 1.1 * nominal);
+        Assert.True(config.TieWordEmbeddings);
+    }
+
+    [Fact]
+    public void Builtin25m_CountMatchesTheBuiltModel_AndIsSeeded()
+    {
+        using var scope = NewDisposeScope();
+        var config = BuiltinModels.Config("25m");
+        using var a = PretrainedModel.Create(config, seed: 7);
+        using var b = PretrainedModel.Create(config, seed: 7);
+        Assert.Equal(Count(config), a.parameter_count());
+        var wa = a.named_parameters().First(p => p.Name.EndsWith("q_proj.weight", StringComparison.Ordinal)).Parameter;
+        var wb = b.named_parameters().First(p => p.Name.EndsWith("q_proj.weight", StringComparison.Ordinal)).Parameter;
+        Assert.Equal(0.0, (wa - wb).abs().max().ToDouble());
+        Assert.Contains("125m", Assert.Throws<ArgumentException>(() => BuiltinModels.Config("7b")).Message);
+    }
+}

@@ -65,8 +65,11 @@ public class SftMixedPrecisionTests
         {
             var recipe = SftRecipes.Write(dir, QuickstartData, steps: 50, lr: 6e-3, dtype: dtype, runName: "sft-" + dtype);
             Assert.Equal(StageOutcome.Completed, SftRecipes.Run(recipe, new ResumeRequest.Fresh()).Outcome);
-            var loss = MetricsFile.Read(Path.Combine(SftRecipes.StageDirectory(recipe), "metrics.jsonl")).Single(s => s.Name == MetricNames.Loss).Values;
-            return loss.TakeLast(5).Average();
+            var metrics = MetricsFile.Read(Path.Combine(SftRecipes.StageDirectory(recipe), "metrics.jsonl"));
+            var rss = metrics.Single(s => s.Name == ProcessMemory.PeakRssMetric).Values;
+            Assert.Equal(50, rss.Count);
+            Assert.All(rss, mb => Assert.InRange(mb, 10, 1e6)); // a peak per step, in MiB
+            return metrics.Single(s => s.Name == MetricNames.Loss).Values.TakeLast(5).Average();
         }
         double fp32 = FinalLoss("float32"), bf16 = FinalLoss("bfloat16");
         // bf16 activations and logits-matmul inputs perturb each step; 15 % of the final loss is the stated tolerance.

@@ -88,6 +88,39 @@ public class SftTrainerTests
     }
 
     [Fact]
+    public void Step_TokenBudgetMicroBatches_GiveTheSameGradientAsFixedSizeOnes()
+    {
+        var examples = Examples(count: 8, seed: 5);
+        float[][] Train(int micro, int? budget)
+        {
+            using var lm = TinyModel.Load();
+            using var trainer = new SftTrainer(lm, new OptimizerOptions { MaxGradNorm = 0 }, completionOnlyLoss: true);
+            trainer.Step(examples, micro, 1e-2, budget);
+            return lm.Model.parameters().Select(p =>
+            {
+                using var g = p.grad!;
+                return g.ToFloatArray();
+            }).ToArray();
+        }
+        var fixedSize = Train(2, null);
+        var budgeted = Train(2, 40); // longest 19 tokens: passes of 2-6 sequences, in a different order
+        for (int i = 0; i < fixedSize.Length; i++)
+            for (int j = 0; j < fixedSize[i].Length; j++)
+                Assert.True(Math.Abs(fixedSize[i][j] - budgeted[i][j]) < 1e-6, $"gradient {i}[{j}]: {fixedSize[i][j]} vs {budgeted[i][j]}");
+    }
+
+    [Fact]
+    public void MicroBatchPlan_TokenBudget_PacksLongestFirstWithinTheBudget()
+    {
+        int[] lengths = [5, 20, 7, 3, 9, 30];
+        var plan = Common.MicroBatchPlan.Split(lengths, microBatchSize: 2, maxTokensPerMicroBatch: 30);
+        Assert.Equal(new[] { new[] { 5 }, new[] { 1 }, new[] { 4, 2, 0 }, new[] { 3 } }, plan);
+        Assert.All(plan, rows => Assert.True(rows.Length == 1 || rows.Length * rows.Max(r => lengths[r]) <= 30));
+        Assert.Equal(Enumerable.Range(0, 6), plan.SelectMany(r => r).Order());
+        Assert.Equal(new[] { new[] { 0, 1 }, new[] { 2, 3 }, new[] { 4, 5 } }, Common.MicroBatchPlan.Split(lengths, 2, null));
+    }
+
+    [Fact]
     public void Step_Repeated_LeaksNoTensors()
     {
         using var lm = TinyModel.Load();

@@ -20,7 +20,7 @@ public static class BuiltinModels
 
     public static bool IsBuiltin(string spec) => spec.StartsWith(Prefix, StringComparison.Ordinal);
 
-    /// <summary>The config of a built-in model ("tiny").</summary>
+    /// <summary>The config of a built-in model ("tiny", "25m", "125m").</summary>
     public static Qwen2Config Config(string name) => name switch
     {
         "tiny" => new Qwen2Config
@@ -37,7 +37,33 @@ public static class BuiltinModels
             EosTokenId = 258,
             BosTokenId = 256,
         },
-        _ => throw new ArgumentException($"unknown built-in model \"{Prefix}{name}\" (available: {Prefix}tiny)"),
+        // Seeded random Qwen2 stacks for tests and benchmarks, over the same byte-level tokenizer. The embedding has
+        // 32768 rows (the tokenizer uses the first 262) so the LM head costs what a real vocabulary costs:
+        // 25m = 12.6M tied embedding + 8 layers × 1.6M; 125m = 25.2M + 12 layers × 8.1M.
+        "25m" => Random(hidden: 384, intermediate: 1024, layers: 8, heads: 6, kvHeads: 2),
+        "125m" => Random(hidden: 768, intermediate: 2816, layers: 12, heads: 12, kvHeads: 4),
+        _ => throw new ArgumentException($"unknown built-in model \"{Prefix}{name}\" (available: {string.Join(", ", Names.Select(n => Prefix + n))})"),
+    };
+
+    /// <summary>The built-in model names.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["tiny", "25m", "125m"];
+
+    /// <summary>Vocabulary rows of the larger built-in models.</summary>
+    public const int LargeVocabSize = 32768;
+
+    private static Qwen2Config Random(int hidden, int intermediate, int layers, int heads, int kvHeads) => new()
+    {
+        HiddenSize = hidden,
+        IntermediateSize = intermediate,
+        NumHiddenLayers = layers,
+        NumAttentionHeads = heads,
+        NumKeyValueHeads = kvHeads,
+        VocabSize = LargeVocabSize,
+        MaxPositionEmbeddings = 8192,
+        TieWordEmbeddings = true,
+        TorchDtype = ReasonFlux.Torch.ScalarType.Float32,
+        EosTokenId = 258,
+        BosTokenId = 256,
     };
 
     /// <summary>

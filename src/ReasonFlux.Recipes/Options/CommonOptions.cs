@@ -87,6 +87,10 @@ public sealed record TrainingOptions
     [ValueRange(1, double.PositiveInfinity)]
     public int GradAccumulation { get; init; } = 8;
 
+    [Doc("Split each optimizer step's global batch into passes of at most this many padded tokens (sequences × longest), longest sequences first, instead of micro_batch_size sequences each; null: micro_batch_size. The loss is normalised over the whole step, so the gradient is the same.")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public int? MaxTokensPerMicroBatch { get; init; }
+
     [Doc("Seed for data order, initialisation and sampling.")]
     public long Seed { get; init; } = 42;
 

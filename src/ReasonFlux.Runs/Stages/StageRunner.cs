@@ -102,8 +102,14 @@ public sealed class StageContext
     public bool ShouldSave(long step) => SaveEvery > 0 && step % SaveEvery == 0;
 
     /// <summary>Writes the step's metrics (every log_every steps, and always at <paramref name="isLast"/>) and updates progress.</summary>
+    /// <remarks>Adds memory/peak_rss_mb, the process's peak RSS since the previous report (so per step).</remarks>
     public void ReportStep(long step, IReadOnlyDictionary<string, double> metrics, bool isLast = false)
     {
+        if (ProcessMemory.PeakRssMb() is { } peak)
+        {
+            metrics = new Dictionary<string, double>(metrics) { [ProcessMemory.PeakRssMetric] = peak };
+            ProcessMemory.ResetPeak();
+        }
         if (step % LogEvery == 0 || isLast) Metrics.Log(step, metrics);
         Progress.Update(step, metrics);
     }

@@ -106,9 +106,10 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
             optimizer.zero_grad();
             double stepSum = 0, finalSum = 0;
             long tokens = 0;
-            for (int a = 0; a < t.GradAccumulation; a++)
+            var stepBatch = cursor.Take(checked((int)t.GlobalBatch)).Select(i => data.Examples[i]).ToArray();
+            foreach (var rows in MicroBatchPlan.Split(stepBatch.Select(e => e.InputIds.Length).ToArray(), t.MicroBatchSize, t.MaxTokensPerMicroBatch))
             {
-                var batch = cursor.Take(t.MicroBatchSize).Select(i => data.Examples[i]).ToArray();
+                var batch = rows.Select(i => stepBatch[i]).ToArray();
                 using var scope = NewDisposeScope();
                 var sums = objective.Compute(model, batch);
                 sums.Loss.div(t.GlobalBatch).backward();

@@ -64,7 +64,7 @@ public sealed class SftRunner : StageRunner<SftOptions>
             var watch = Stopwatch.StartNew();
             var batch = cursor.Take(checked((int)training.GlobalBatch)).Select(i => data.Examples[i]).ToList();
             double lr = LearningRateSchedule.At(options.Optimizer, step, totalSteps);
-            var result = trainer.Step(batch, training.MicroBatchSize, lr);
+            var result = trainer.Step(batch, training.MicroBatchSize, lr, training.MaxTokensPerMicroBatch);
             double seconds = watch.Elapsed.TotalSeconds;
             if (result.Skipped)
                 log.Warning("sft step {Step}: loss {Loss}, gradient norm {Norm}: not finite, the optimizer step was skipped", step, result.Loss, result.GradNorm);

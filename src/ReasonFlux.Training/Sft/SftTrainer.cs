@@ -44,8 +44,11 @@ public sealed class SftTrainer : IDisposable
     /// <summary>Skips non-finite steps and counts them.</summary>
     public NonFiniteStepGuard Guard { get; }
 
-    /// <summary>One optimizer step over <paramref name="batch"/>, split into micro-batches of <paramref name="microBatchSize"/>.</summary>
-    public SftStepResult Step(IReadOnlyList<SftExample> batch, int microBatchSize, double learningRate)
+    /// <summary>
+    /// One optimizer step over <paramref name="batch"/>, split into micro-batches of <paramref name="microBatchSize"/>
+    /// sequences, or by <paramref name="maxTokensPerMicroBatch"/> padded tokens (longest first) when given.
+    /// </summary>
+    public SftStepResult Step(IReadOnlyList<SftExample> batch, int microBatchSize, double learningRate, int? maxTokensPerMicroBatch = null)
     {
         if (batch.Count == 0) throw new ArgumentException("empty batch", nameof(batch));
         long trained = batch.Sum(e => (long)e.TrainedTokens(_completionOnly));
@@ -54,10 +57,10 @@ public sealed class SftTrainer : IDisposable
         Optimizer.zero_grad();
         double lossSum = 0;
         long tokens = 0;
-        for (int start = 0; start < batch.Count; start += microBatchSize)
+        foreach (var passRows in MicroBatchPlan.Split(batch.Select(e => e.InputIds.Length).ToArray(), microBatchSize, maxTokensPerMicroBatch))
         {
             using var scope = NewDisposeScope();
-            var micro = SftMicroBatch.Create(batch.Skip(start).Take(microBatchSize).ToList(), _policy.PadTokenId, _completionOnly, device);
+            var micro = SftMicroBatch.Create(passRows.Select(i => batch[i]).ToList(), _policy.PadTokenId, _completionOnly, device);
             tokens += micro.Tokens;
             if (micro.TrainedTokens == 0) continue;
             var hidden = _policy.Model.Model.forward(micro.InputIds, micro.AttentionMask);
