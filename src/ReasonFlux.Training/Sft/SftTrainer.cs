@@ -1,6 +1,5 @@
 using ReasonFlux.Models;
 using ReasonFlux.Recipes.Options;
-using ReasonFlux.Training.Common;
 using ReasonFlux.Torch;
 using ReasonFlux.Training.Common;
 using static ReasonFlux.Torch.torch;
