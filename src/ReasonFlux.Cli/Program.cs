@@ -19,6 +19,7 @@ foreach (var command in new Command[]
     SelectCommand.Create(),
     PrmDataCommand.Create(),
     PlotCommand.Create(),
+    MakeDataCommand.Create(),
 })
 {
     root.Subcommands.Add(command);

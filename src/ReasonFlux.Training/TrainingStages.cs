@@ -9,6 +9,7 @@ public static class TrainingStages
 {
     public static StageRunnerRegistry RegisterAll(StageRunnerRegistry registry)
     {
+        registry.Register(new Data.DataStageRunner());
         registry.Register(new SftRunner());
         registry.Register(new GrpoRunner());
         // Process rewards from a frozen ReasonFlux-PRM, and periodic evaluation during GRPO.
@@ -17,6 +18,7 @@ public static class TrainingStages
         registry.Register(new Eval.EvalRunner(Eval.PrmCompletionScorer.Load));
         registry.Register(new Prm.PrmTrainRunner());
         registry.Register(new Select.SelectRunner());
+        registry.Register(new Report.ReportRunner());
         return registry;
     }
 }

@@ -76,7 +76,8 @@ public class RecipePlanTests
         Assert.Contains("stage sft (sft) → checkpoints/quickstart/sft/output", text);
         Assert.Contains("stage grpo (grpo)", text);
         Assert.Contains("sequences (completions) per step", text);
-        Assert.Matches(@"sequences \(completions\) per step\s+16 ", text);
+        Assert.Matches(@"sequences \(completions\) per step\s+32 ", text);
+        Assert.Contains("stage report (report)", text);
     }
 
     [Fact]

@@ -20,28 +20,36 @@ public class PlotTests
         Assert.Equal("1e-5", AxisTicks.Label(1e-5, 1e-5));
     }
 
-    [Fact]
-    public void Render_ProducesWellFormedSvgWithTitleAxesAndLine()
+    private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>Width and height from a PNG's IHDR chunk.</summary>
+    private static (int Width, int Height) PngSize(string path)
     {
-        var xs = Enumerable.Range(1, 50).Select(i => (long)i).ToList();
-        var ys = xs.Select(x => x == 25 ? double.NaN : Math.Log(x)).ToList();
-        var svg = SvgLinePlot.Render("grpo: reward <mean>", "step", "reward", xs, ys);
-        var doc = XDocument.Parse(svg);
-        XNamespace ns = "http://www.w3.org/2000/svg";
-        var texts = doc.Descendants(ns + "text").Select(t => t.Value).ToList();
-        Assert.Contains("grpo: reward <mean>", texts);
-        Assert.Contains("step", texts);
-        Assert.Contains("50", texts);  // x tick
-        Assert.Contains("4", texts);   // y tick (log 50 ≈ 3.9)
-        // NaN splits the raw line in two, and the smoothed line too.
-        Assert.Equal(4, doc.Descendants(ns + "polyline").Count());
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal(PngSignature, bytes[..8]);
+        static int BigEndian(byte[] b, int at) => (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
+        return (BigEndian(bytes, 16), BigEndian(bytes, 20));
     }
 
     [Fact]
-    public void Render_NoFiniteValues_SaysSo()
+    public void Save_Png_WritesAnImageOfTheRequestedSize()
     {
-        var svg = SvgLinePlot.Render("kl", "step", "kl", [1, 2], [double.NaN, double.NaN]);
-        Assert.Contains("no finite values", XDocument.Parse(svg).ToString());
+        using var dir = new TempDir();
+        var xs = Enumerable.Range(1, 50).Select(i => (long)i).ToList();
+        var ys = xs.Select(x => x == 25 ? double.NaN : Math.Log(x)).ToList();
+        var file = dir["reward.png"];
+        CurvePlot.Save(file, PlotFormat.Png, "grpo: reward", "step", "reward", xs, ys);
+        Assert.Equal((CurvePlot.Width, CurvePlot.Height), PngSize(file));
+    }
+
+    [Fact]
+    public void Save_Svg_WritesWellFormedSvgWithTheTitle()
+    {
+        using var dir = new TempDir();
+        var file = dir["kl.svg"];
+        CurvePlot.Save(file, PlotFormat.Svg, "kl <all>", "step", "kl", [1, 2], [double.NaN, double.NaN]);
+        var doc = XDocument.Load(file);
+        Assert.Contains("kl <all> (no finite values)", doc.ToString().Replace("&lt;", "<").Replace("&gt;", ">"));
     }
 
     [Fact]
@@ -55,9 +63,9 @@ public class PlotTests
                 m.Log(s, new Dictionary<string, double> { ["zeta"] = s, [MetricNames.Loss] = 1.0 / s, [MetricNames.Reward] = s * 0.1 });
         }
         var files = RunPlotter.Plot(dir.Path);
-        Assert.Equal(["grpo-reward.svg", "grpo-loss.svg", "grpo-zeta.svg", "sft-reward.svg", "sft-loss.svg", "sft-zeta.svg", "index.html"],
+        Assert.Equal(["grpo-reward.png", "grpo-loss.png", "grpo-zeta.png", "sft-reward.png", "sft-loss.png", "sft-zeta.png", "index.html"],
             files.Select(Path.GetFileName));
-        Assert.All(files.Where(f => f.EndsWith(".svg")), f => XDocument.Load(f));
+        Assert.All(files.Where(f => f.EndsWith(".png")), f => PngSize(f));
         Assert.Equal(dir["plots"], Path.GetDirectoryName(files[0]));
     }
 

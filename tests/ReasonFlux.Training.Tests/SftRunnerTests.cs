@@ -8,7 +8,7 @@ namespace ReasonFlux.Training.Tests;
 
 public class SftRunnerTests
 {
-    private static readonly string QuickstartData = RepoPaths.Root + "/recipes/data/quickstart/sft.jsonl";
+    private static readonly string QuickstartData = RepoPaths.TestData("sft-addition", "sft.jsonl");
 
     private static IReadOnlyList<double> Metric(string stageDirectory, string name) =>
         MetricsFile.Read(Path.Combine(stageDirectory, "metrics.jsonl")).Single(s => s.Name == name).Values;

@@ -3,7 +3,7 @@ using ReasonFlux.Runs;
 
 namespace ReasonFlux.Cli.Commands;
 
-/// <summary><c>reasonflux plot RUN [--output DIR] [--format svg]</c>: SVG curves of every metric in metrics.jsonl.</summary>
+/// <summary><c>reasonflux plot RUN [--output DIR] [--format png|svg]</c>: curves of every metric in metrics.jsonl.</summary>
 public static class PlotCommand
 {
     public static Command Create()
@@ -12,8 +12,8 @@ public static class PlotCommand
         var output = new Option<string?>("--output") { Description = "Folder for the plots (default: RUN/plots)" };
         var format = new Option<string>("--format")
         {
-            Description = "Image format: svg (png is not available without extra packages)",
-            DefaultValueFactory = _ => "svg",
+            Description = "Image format: png or svg",
+            DefaultValueFactory = _ => "png",
         };
         format.AcceptOnlyFromAmong("svg", "png");
 
@@ -23,9 +23,8 @@ public static class PlotCommand
         command.Options.Add(format);
         command.SetAction(parseResult => CommandRunner.Run(() =>
         {
-            if (parseResult.GetValue(format) == "png")
-                throw new ArgumentException("--format png is not supported: reasonflux writes SVG; convert with e.g. rsvg-convert -o out.png in.svg");
-            var files = RunPlotter.Plot(parseResult.GetValue(run)!, parseResult.GetValue(output));
+            var plotFormat = parseResult.GetValue(format) == "svg" ? PlotFormat.Svg : PlotFormat.Png;
+            var files = RunPlotter.Plot(parseResult.GetValue(run)!, parseResult.GetValue(output), plotFormat);
             foreach (var f in files) Console.Out.WriteLine(f);
             return ExitCodes.Success;
         }));

@@ -98,7 +98,7 @@ public static class RecipePlan
         [
             new("pool_size", "records in the pool", pool, pool is null ? "file not present yet" : s.Data.Pool),
             new("top_k", "records kept", pool is null ? s.TopK : Math.Min(s.TopK, pool.Value), "min(top_k, pool_size)"),
-            new("prm_forward_passes", "PRM forward passes", pool is null ? null : Math.Ceiling(pool.Value / (double)s.Prm.BatchSize), "pool_size / prm.batch_size"),
+            new("prm_forward_passes", "PRM forward passes", s.Method == SelectMethod.Random ? 0 : pool is null ? null : Math.Ceiling(pool.Value / (double)s.Prm.BatchSize), s.Method == SelectMethod.Random ? "method: random scores nothing" : "pool_size / prm.batch_size"),
         ];
     }
 
@@ -135,6 +135,7 @@ public static class RecipePlan
         foreach (var plan in plans)
         {
             sb.Append($"stage {plan.Name} ({SchemaNames.EnumName(plan.Kind)}) → {plan.OutputDirectory}: {StageOptions.OutputDescription(plan.Kind)}\n");
+            if (plan.Numbers.Count == 0) continue;
             int width = plan.Numbers.Max(n => n.Label.Length);
             foreach (var n in plan.Numbers)
             {

@@ -3,7 +3,7 @@ using ReasonFlux.Recipes.Schema;
 namespace ReasonFlux.Recipes.Options;
 
 /// <summary>The kinds of stage a recipe can run (the <c>kind:</c> key).</summary>
-public enum StageKind { Sft, Prm, Select, Grpo, Eval }
+public enum StageKind { Data, Sft, Prm, Select, Grpo, Eval, Report }
 
 /// <summary>Parameter dtype for training and inference.</summary>
 public enum ModelDType
@@ -83,3 +83,19 @@ public enum OverlongMode { None, Filter, Penalty }
 
 /// <summary>Built-in extra rewards (see RewardFunctionOptions.Name).</summary>
 public enum BuiltinReward { Format, Length }
+
+/// <summary>Built-in task a data stage generates.</summary>
+public enum DataTask
+{
+    /// <summary>Multi-step addition/subtraction chains with step-checked traces (ReasonFlux.Tasks.Arithmetic).</summary>
+    Quickstart,
+}
+
+/// <summary>How a select stage picks its records.</summary>
+public enum SelectMethod
+{
+    /// <summary>The PRM's top_k (the paper's selection).</summary>
+    Prm,
+    /// <summary>A seeded uniform sample of top_k records: the baseline the PRM's selection is compared with.</summary>
+    Random,
+}

@@ -21,21 +21,25 @@ public abstract record StageOptions : IValidatedOptions
     /// <summary>The options record type for a stage kind.</summary>
     public static Type TypeOf(StageKind kind) => kind switch
     {
+        StageKind.Data => typeof(DataStageOptions),
         StageKind.Sft => typeof(SftOptions),
         StageKind.Prm => typeof(PrmTrainOptions),
         StageKind.Select => typeof(SelectOptions),
         StageKind.Grpo => typeof(GrpoOptions),
         StageKind.Eval => typeof(EvalOptions),
+        StageKind.Report => typeof(ReportOptions),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
     /// <summary>What the stage leaves in its output folder, for docs and --dry-run.</summary>
     public static string OutputDescription(StageKind kind) => kind switch
     {
+        StageKind.Data => "the generated task files: eval.jsonl, sft.jsonl, grpo.jsonl, pool.jsonl, prm.jsonl and data.json (see `reasonflux make-data --help`)",
         StageKind.Sft or StageKind.Grpo => "the trained model folder (config.json, tokenizer files, model.safetensors)",
         StageKind.Prm => "the trained PRM model folder",
         StageKind.Select => "selected.jsonl: the top_k pool records, best first, each with prm_score and with prompt/completion fields (completion = <think>trajectory</think> + response) ready for an sft stage",
         StageKind.Eval => "results.jsonl (one record per problem) and summary.json",
+        StageKind.Report => "report.md, report.json and the training curves as PNG files (curves/)",
         _ => "",
     };
 }
@@ -179,12 +183,26 @@ public sealed record SelectOptions : StageOptions
     public PrmScorerOptions Prm { get; init; } = new();
     public SelectDataOptions Data { get; init; } = new();
 
+    [Doc("prm: keep the PRM's top_k; random: a seeded uniform sample of top_k records (the baseline; no PRM).")]
+    public SelectMethod Method { get; init; } = SelectMethod.Prm;
+
+    [Doc("Seed of method: random (null: 42); method: prm takes none.")]
+    public long? Seed { get; init; }
+
     [Doc("Records kept (the paper's main result: 1000).")]
     [ValueRange(1, double.PositiveInfinity)]
     public int TopK { get; init; } = 1000;
 
     public LoggingOptions Logging { get; init; } = new();
 
-    public override void Validate(OptionsValidation v) =>
-        v.Require(!string.IsNullOrEmpty(Prm.Path), "prm.path", "a select stage needs a PRM: set prm.path");
+    public override void Validate(OptionsValidation v)
+    {
+        if (Method == SelectMethod.Prm)
+        {
+            v.Require(!string.IsNullOrEmpty(Prm.Path), "prm.path", "a select stage needs a PRM: set prm.path");
+            v.Require(Seed is null, "seed", "method: prm ranks by score and draws nothing at random; remove seed");
+        }
+        else
+            v.Require(string.IsNullOrEmpty(Prm.Path), "prm.path", "method: random uses no PRM; remove prm.path");
+    }
 }

@@ -3,8 +3,8 @@ using System.Text;
 namespace ReasonFlux.Runs;
 
 /// <summary>
-/// Plots every metric of a run (or one stage, or one metrics.jsonl) to SVG files, main curves first
-/// (<see cref="MetricNames.Main"/>), plus an index.html showing them all.
+/// Plots every metric of a run (or one stage, or one metrics.jsonl) to PNG (or SVG) files with ScottPlot, main curves
+/// first (<see cref="MetricNames.Main"/>), plus an index.html showing them all.
 /// </summary>
 public static class RunPlotter
 {
@@ -13,7 +13,7 @@ public static class RunPlotter
     /// or a metrics.jsonl file. Writes to <paramref name="outputDirectory"/> (default: a plots/ folder next to
     /// the metrics) and returns the files written.
     /// </summary>
-    public static IReadOnlyList<string> Plot(string runPath, string? outputDirectory = null)
+    public static IReadOnlyList<string> Plot(string runPath, string? outputDirectory = null, PlotFormat format = PlotFormat.Png)
     {
         var sources = FindMetrics(runPath);
         var output = outputDirectory ?? Path.Combine(File.Exists(runPath) ? Path.GetDirectoryName(Path.GetFullPath(runPath))! : runPath, "plots");
@@ -25,9 +25,9 @@ public static class RunPlotter
             foreach (var s in Order(series))
             {
                 var prefix = stage is null ? "" : stage + "-";
-                var file = Path.Combine(output, prefix + FileNameOf(s.Name) + ".svg");
+                var file = Path.Combine(output, prefix + FileNameOf(s.Name) + (format == PlotFormat.Png ? ".png" : ".svg"));
                 var title = stage is null ? s.Name : $"{stage}: {s.Name}";
-                File.WriteAllText(file, SvgLinePlot.Render(title, "step", s.Name, s.Steps, s.Values));
+                CurvePlot.Save(file, format, title, "step", s.Name, s.Steps, s.Values);
                 written.Add(file);
             }
         }

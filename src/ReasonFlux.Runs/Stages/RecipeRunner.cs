@@ -150,6 +150,7 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
         log.Information("stage {Stage} ({Kind}) {How}", options.Name, SchemaNames.EnumName(options.Kind),
             resumeFrom is null ? "starting" : $"resuming from {resumeFrom.Path}");
         StageOutcome outcome;
+        var wall = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             outcome = runner.Run(context);
@@ -173,8 +174,8 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
         if (!Directory.Exists(folder.OutputDirectory) || !Directory.EnumerateFileSystemEntries(folder.OutputDirectory).Any())
             throw new InvalidOperationException($"stage \"{options.Name}\" reported completion but wrote nothing to {folder.OutputDirectory}");
         var steps = CheckpointStore.ListSteps(folder.Path);
-        folder.MarkComplete(steps.Count > 0 ? steps[^1] : null);
-        log.Information("stage {Stage} complete: {Output}", options.Name, folder.OutputDirectory);
+        folder.MarkComplete(steps.Count > 0 ? steps[^1] : null, wall.Elapsed.TotalSeconds);
+        log.Information("stage {Stage} complete in {Seconds:F1} s: {Output}", options.Name, wall.Elapsed.TotalSeconds, folder.OutputDirectory);
         return outcome;
     }
 
@@ -194,6 +195,8 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
         PrmTrainOptions p => (p.Checkpoint, p.Logging),
         SelectOptions s => (null, s.Logging),
         EvalOptions e => (null, e.Logging),
+        DataStageOptions d => (null, d.Logging),
+        ReportOptions r => (null, r.Logging),
         _ => (null, new LoggingOptions()),
     };
 

@@ -63,7 +63,7 @@ public sealed class StageFolder
     public const string CompleteFileName = "COMPLETE";
     public const string OutputFolderName = "output";
 
-    internal StageFolder(string path) => Path = path;
+    public StageFolder(string path) => Path = path;
 
     public string Path { get; }
 
@@ -75,9 +75,21 @@ public sealed class StageFolder
     /// <summary>True once the stage finished and its output was checked.</summary>
     public bool IsComplete => File.Exists(System.IO.Path.Combine(Path, CompleteFileName));
 
-    internal void MarkComplete(long? finalStep)
+    /// <summary>Wall seconds the completed stage ran (its last attempt, on resume), from the COMPLETE marker; null when unknown.</summary>
+    public double? Seconds
     {
-        var text = JsonSerializer.Serialize(new { completed_utc = DateTimeOffset.UtcNow, final_step = finalStep });
+        get
+        {
+            var path = System.IO.Path.Combine(Path, CompleteFileName);
+            if (!File.Exists(path)) return null;
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            return doc.RootElement.TryGetProperty("seconds", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetDouble() : null;
+        }
+    }
+
+    internal void MarkComplete(long? finalStep, double seconds)
+    {
+        var text = JsonSerializer.Serialize(new { completed_utc = DateTimeOffset.UtcNow, final_step = finalStep, seconds = Math.Round(seconds, 3) });
         var tmp = System.IO.Path.Combine(Path, CompleteFileName + ".tmp");
         File.WriteAllText(tmp, text + "\n");
         File.Move(tmp, System.IO.Path.Combine(Path, CompleteFileName), overwrite: true);

@@ -7,7 +7,7 @@ using ReasonFlux.Training.Prm;
 namespace ReasonFlux.Training.Select;
 
 /// <summary>
-/// The select stage: scores the pool with the PRM and writes selected.jsonl (top_k records, best first, with
+/// The select stage: scores the pool with the PRM (or, with method: random, draws a seeded sample) and writes selected.jsonl (top_k records, best first, with
 /// prm_score and prompt/completion for an sft stage), scores.jsonl and score_histogram.svg into the output folder.
 /// Scoring runs in chunks; on SIGTERM/SIGINT the scores so far are checkpointed and a resumed run scores only the rest.
 /// </summary>
@@ -28,6 +28,14 @@ public sealed class SelectRunner : StageRunner<SelectOptions>
         var keys = new SelectionKeys(o.Data.QuestionKey, o.Data.TrajectoryKey, o.Data.ResponseKey);
         int count = SelectionPool.Validate(o.Data.Pool, keys, o.Prm.StepSeparator);
         PrmDataSelection.CheckTopK(o.Data.Pool, count, o.TopK);
+        if (o.Method == SelectMethod.Random)
+        {
+            Directory.CreateDirectory(context.OutputDirectory);
+            long seed = o.Seed ?? 42;
+            int kept = RandomSelection.Write(o.Data.Pool, keys, o.Prm.StepSeparator, count, o.TopK, seed, SelectionOutputs.InDirectory(context.OutputDirectory).Selected);
+            context.Log.Information("select: kept a random {Kept} of {Pool} (seed {Seed}), no PRM", kept, count, seed);
+            return StageOutcome.Completed;
+        }
 
         var scores = new List<PoolItemScore>(count);
         if (context.ResumeFrom is { } resume)

@@ -1,0 +1,33 @@
+using ReasonFlux.Recipes.Options;
+using ReasonFlux.Tasks.Arithmetic;
+
+namespace ReasonFlux.Training.Data;
+
+/// <summary>Writes a built-in task's files from a data stage's options (the data stage and the make-data verb).</summary>
+public static class TaskData
+{
+    public static QuickstartTaskSummary Write(DataStageOptions options, string directory) => options.Task switch
+    {
+        DataTask.Quickstart => QuickstartTaskWriter.Write(directory, options.Seed, Shape(options.Problems), Sizes(options.Sizes)),
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Task, "unknown task"),
+    };
+
+    private static ArithmeticTaskShape Shape(QuickstartProblemOptions p) => new()
+    {
+        MinOperations = p.MinOperations,
+        MaxOperations = p.MaxOperations,
+        MinOperand = p.MinOperand,
+        MaxOperand = p.MaxOperand,
+        MaxValue = p.MaxValue,
+    };
+
+    private static QuickstartTaskSizes Sizes(QuickstartSizeOptions s) => new()
+    {
+        Sft = s.Sft,
+        Grpo = s.Grpo,
+        Eval = s.Eval,
+        Pool = s.Pool,
+        Prm = s.Prm,
+        PoolCorrectFraction = s.PoolCorrectFraction,
+    };
+}
