@@ -73,7 +73,7 @@ public class NonFiniteStepGuardTests
 
 public class NonFiniteSftRunTests
 {
-    private static readonly string QuickstartData = ReasonFlux.Tests.Shared.RepoPaths.Root + "/recipes/data/quickstart/sft.jsonl";
+    private static readonly string QuickstartData = ReasonFlux.Tests.Shared.RepoPaths.TestData("sft-addition", "sft.jsonl");
 
     [Fact]
     public void Run_GradientNanFromStepThree_SavesLastGoodStateAndStopsWithExitCode3()

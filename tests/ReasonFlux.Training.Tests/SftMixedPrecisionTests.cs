@@ -9,7 +9,7 @@ namespace ReasonFlux.Training.Tests;
 /// <summary>bf16 SFT with fp32 master weights: GRPO-sized updates survive, saved outputs carry them, resume is exact.</summary>
 public class SftMixedPrecisionTests
 {
-    private static readonly string QuickstartData = RepoPaths.Root + "/recipes/data/quickstart/sft.jsonl";
+    private static readonly string QuickstartData = RepoPaths.TestData("sft-addition", "sft.jsonl");
 
     private static string Output(Recipes.Recipe recipe) => Path.Combine(SftRecipes.StageDirectory(recipe), "output", "model.safetensors");
 
