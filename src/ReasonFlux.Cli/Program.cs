@@ -10,6 +10,7 @@ var root = new RootCommand("ReasonFlux.Rl: GRPO with trajectory-aware process re
 foreach (var command in new Command[]
 {
     TrainCommand.Create(),
+    LaunchCommand.Create(),
     TokenizeCommand.Create(),
     GradeCommand.Create(),
     LogprobsCommand.Create(),

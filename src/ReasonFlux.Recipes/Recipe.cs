@@ -75,4 +75,7 @@ public sealed record RecipeHeader
 
     [Doc("Free text shown in --dry-run and kept in the resolved recipe.")]
     public string? Description { get; init; }
+
+    /// <summary>Data-parallel settings; they apply when the run has more than one process.</summary>
+    public DistributedOptions Distributed { get; init; } = new();
 }

@@ -114,6 +114,8 @@ public class OptionUsageTests
         var unread = keys.Where(k => !DocumentationOnly.Contains(k.Key) && !read.Contains(Id(k.Property.GetGetMethod(nonPublic: true)!)))
             .Select(k => $"{k.Key} ({k.Property.DeclaringType!.Name}.{k.Property.Name})").Distinct().ToList();
         Assert.True(unread.Count == 0, "options accepted by recipes but read by nothing:\n" + string.Join("\n", unread));
-        Assert.All(keys, k => Assert.Contains($"`{k.Key[(k.Key.IndexOf('.') + 1)..]}`", reference));
+        var headerKeys = Keys(typeof(RecipeHeader), "").Select(k => k.Key).ToHashSet();
+        // Stage keys carry their kind as a prefix here, REFERENCE.md lists them per kind; run keys are listed whole.
+        Assert.All(keys, k => Assert.Contains($"`{(headerKeys.Contains(k.Key) ? k.Key : k.Key[(k.Key.IndexOf('.') + 1)..])}`", reference));
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using ReasonFlux.Recipes.Loading;
 using ReasonFlux.Recipes.Schema;
 using ReasonFlux.Runs;
+using ReasonFlux.Runs.Distributed;
 
 namespace ReasonFlux.Cli.Commands;
 
@@ -40,10 +41,14 @@ public static class TrainCommand
             var path = parseResult.GetValue(recipe)!;
             var overrides = parseResult.GetValue(set) ?? [];
             var loaded = RecipeLoader.Load(path, overrides);
-            if (parseResult.GetValue(dryRun)) return DryRun(loaded, registry);
+            // The process layout is read once, here: launch/torchrun or srun variables, else one process.
+            var layout = DistributedSetup.Layout(loaded.Header.Distributed);
+            if (parseResult.GetValue(dryRun)) return DryRun(loaded, registry, layout);
 
             using var interrupt = TrainingInterrupt.Install(log: message => Console.Error.WriteLine(message));
-            var result = new RecipeRunner(registry).Run(loaded, ResumeRequest.Parse(parseResult.GetValue(resume)), interrupt);
+            var resumeRequest = ResumeRequest.Parse(parseResult.GetValue(resume));
+            using var distributed = DistributedSetup.Join(layout, loaded.Header.Distributed);
+            var result = new RecipeRunner(registry).Run(loaded, resumeRequest, interrupt, new RunSettings { Distributed = distributed });
             Console.Error.WriteLine(result.Outcome == StageOutcome.Completed
                 ? $"run complete: {result.RunDirectory}"
                 : $"run interrupted, checkpoint saved: continue with reasonflux train {path} --resume auto");
@@ -52,17 +57,21 @@ public static class TrainCommand
         return command;
     }
 
-    private static int DryRun(ReasonFlux.Recipes.Recipe recipe, StageRunnerRegistry registry)
+    private static int DryRun(ReasonFlux.Recipes.Recipe recipe, StageRunnerRegistry registry, ProcessLayout layout)
     {
         Console.Out.Write(RecipeWriter.Write(recipe));
         Console.Out.WriteLine();
         Console.Out.WriteLine($"# run folder: {recipe.RunDirectory}");
+        Console.Out.WriteLine($"# processes: {layout.Describe()}");
+        if (layout.WorldSize > 1)
+            Console.Out.WriteLine($"# data parallel: global batch = micro_batch_size × grad_accumulation × {layout.WorldSize} ranks (the numbers below are per rank)");
         Console.Out.Write(RecipePlan.Format(RecipePlan.Derive(recipe)));
         foreach (var stage in recipe.Stages.Where(s => !registry.TryGet(s.Kind, out _)))
             Console.Out.WriteLine($"note: this build has no runner for kind {SchemaNames.EnumName(stage.Kind)} (stage \"{stage.Name}\"): a real run would fail");
-        var missing = RecipeFileCheck.FindMissing(recipe);
-        if (missing.Count == 0) return ExitCodes.Success;
-        foreach (var error in missing) Console.Error.WriteLine($"error: {error}");
+        var errors = RecipeFileCheck.FindMissing(recipe).Select(e => e.ToString()).ToList();
+        if (layout.WorldSize > 1) errors.AddRange(RecipeRunner.DataParallelProblems(recipe, registry));
+        if (errors.Count == 0) return ExitCodes.Success;
+        foreach (var error in errors) Console.Error.WriteLine($"error: {error}");
         return ExitCodes.BadInput;
     }
 }

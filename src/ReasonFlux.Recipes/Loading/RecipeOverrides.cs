@@ -43,11 +43,9 @@ internal static class RecipeOverrides
         sources.MarkOverride(value, source);
 
         var headerKeys = SchemaProperty.For(typeof(RecipeHeader)).Select(p => p.Name).ToList();
-        if (segments.Length == 1 && headerKeys.Contains(segments[0]))
-        {
-            Set(root, segments[0], value, sources, source);
-            return null;
-        }
+        // Run-level keys (run_name, distributed.timeout_s) live at the top of the file in both recipe forms.
+        if (headerKeys.Contains(segments[0]))
+            return SetPath(root, typeof(RecipeHeader), segments, value, sources, source, stageType: null);
 
         bool pipeline = Find(root, RecipeBinder.StagesKey) is not null;
         var stages = pipeline
@@ -85,7 +83,12 @@ internal static class RecipeOverrides
         var type = StageType(stage);
         if (type is null) return null; // the binder reports the bad kind with its location
 
-        var map = stage;
+        return SetPath(stage, type, rest, value, sources, source, type);
+    }
+
+    /// <summary>Walks <paramref name="rest"/> through the schema of <paramref name="type"/>, creating sections as needed, and sets the value.</summary>
+    private static string? SetPath(YamlMappingNode map, Type type, string[] rest, YamlNode value, YamlSources sources, string source, Type? stageType)
+    {
         for (int i = 0; i < rest.Length; i++)
         {
             var props = SchemaProperty.For(type);
@@ -96,9 +99,9 @@ internal static class RecipeOverrides
                 var suggestion = KeySuggester.Suggest(rest[i], props.Select(p => p.Name));
                 var full = string.Join('.', rest[..(i + 1)]);
                 var hint = suggestion is not null ? $"; did you mean \"{(here.Length > 0 ? here + "." : "")}{suggestion}\"?" : "";
-                if (hint.Length == 0)
+                if (hint.Length == 0 && stageType is not null)
                 {
-                    var elsewhere = RecipeBinder.SchemaPaths(StageType(stage)!, "").Where(p => p == rest[^1] || p.EndsWith("." + rest[^1])).ToList();
+                    var elsewhere = RecipeBinder.SchemaPaths(stageType, "").Where(p => p == rest[^1] || p.EndsWith("." + rest[^1])).ToList();
                     if (elsewhere.Count > 0) hint = $"; did you mean {string.Join(" or ", elsewhere)}?";
                 }
                 return $"unknown key \"{full}\"{hint}";

@@ -42,6 +42,9 @@ public sealed partial class CheckpointStore
         return new CheckpointStore(directory, keepLast);
     }
 
+    /// <summary>The store as a rank that never writes sees it (no folder created, no leftovers removed).</summary>
+    public static CheckpointStore Attach(string directory, int keepLast) => new(directory, keepLast);
+
     /// <summary>The folder name of the checkpoint at <paramref name="step"/>.</summary>
     public static string FolderName(long step) => "step-" + step.ToString(CultureInfo.InvariantCulture);
 

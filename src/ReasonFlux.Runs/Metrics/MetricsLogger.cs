@@ -19,18 +19,21 @@ public sealed class MetricsLogger : IDisposable
 
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private readonly StreamWriter _writer;
+    private readonly StreamWriter? _writer;
     private readonly TensorBoardWriter? _tensorBoard;
     private readonly Func<DateTimeOffset> _clock;
     private readonly object _lock = new();
 
-    private MetricsLogger(string path, TensorBoardWriter? tensorBoard, Func<DateTimeOffset> clock)
+    private MetricsLogger(string path, TensorBoardWriter? tensorBoard, Func<DateTimeOffset> clock, bool write = true)
     {
         Path = path;
         _tensorBoard = tensorBoard;
         _clock = clock;
-        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+        if (write) _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
     }
+
+    /// <summary>A logger that checks metric names and writes nothing (data-parallel ranks other than the writer).</summary>
+    public static MetricsLogger Discarding() => new("", null, () => DateTimeOffset.UtcNow, write: false);
 
     /// <summary>The metrics.jsonl path.</summary>
     public string Path { get; }
@@ -59,6 +62,7 @@ public sealed class MetricsLogger : IDisposable
         foreach (var name in metrics.Keys)
             if (string.IsNullOrWhiteSpace(name) || name is "step" or "time" || name.Any(char.IsControl))
                 throw new ArgumentException($"invalid metric name \"{name}\" (empty, reserved, or with control characters)");
+        if (_writer is null) return;
         var now = _clock();
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, JsonOptions))
@@ -87,7 +91,7 @@ public sealed class MetricsLogger : IDisposable
     {
         lock (_lock)
         {
-            _writer.Dispose();
+            _writer?.Dispose();
             _tensorBoard?.Dispose();
         }
     }

@@ -2,6 +2,7 @@ using ReasonFlux.Recipes;
 using ReasonFlux.Recipes.Loading;
 using ReasonFlux.Recipes.Options;
 using ReasonFlux.Recipes.Schema;
+using ReasonFlux.Runs.Distributed;
 using Serilog;
 
 namespace ReasonFlux.Runs;
@@ -21,6 +22,9 @@ public sealed record RunSettings
 
     /// <summary>Override terminal detection for the progress display (null: detect).</summary>
     public bool? Interactive { get; init; }
+
+    /// <summary>This process's ranks and collectives (the CLI joins them); one process by default.</summary>
+    public DistributedContext Distributed { get; init; } = DistributedContext.Single;
 }
 
 /// <summary>A stage kind in the recipe has no registered runner.</summary>
@@ -39,7 +43,10 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
     public RunResult Run(Recipe recipe, ResumeRequest resume, TrainingInterrupt interrupt, RunSettings? settings = null)
     {
         settings ??= new RunSettings();
+        var distributed = settings.Distributed;
         var runners = ResolveRunners(recipe);
+        if (distributed.IsDistributed && DataParallelProblems(recipe, registry) is { Count: > 0 } problems)
+            throw new InvalidDataException(string.Join("\n", problems));
         RecipeFileCheck.EnsureExists(recipe, settings.BaseDirectory);
 
         SavedCheckpoint? explicitCheckpoint = null;
@@ -54,63 +61,119 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
         }
 
         bool resuming = resume is not ResumeRequest.Fresh;
-        // The lock comes first: a second process must be refused before it writes anything (recipe.yaml included).
-        Directory.CreateDirectory(recipe.RunDirectory);
-        using var runLock = AcquireLock(recipe.RunDirectory);
-        var run = RunFolder.Open(recipe, resuming, out var changes);
-        using (var log = RunLogging.Create(run.LogPath, LogLevel.Information, quietConsole: false))
+        // Only rank 0 writes the run folder; the others attach to it once rank 0 has created (or refused) it.
+        FileStream? runLock = null;
+        RunFolder run = null!;
+        try
         {
-            log.Information("run {RunDirectory} from {Recipe} ({Mode})", run.Path, recipe.SourcePath,
-                resume switch { ResumeRequest.Auto => "resume auto", ResumeRequest.FromPath p => "resume from " + p.CheckpointPath, _ => "new run" });
-            if (changes.Count > 0)
-                log.Warning("the recipe differs from the one this run started with:\n  {Changes}", string.Join("\n  ", changes));
+            distributed.WriterFirst(() =>
+            {
+                if (!distributed.IsWriter)
+                {
+                    run = RunFolder.Attach(recipe);
+                    return;
+                }
+                // The lock comes first: a second process must be refused before it writes anything (recipe.yaml included).
+                Directory.CreateDirectory(recipe.RunDirectory);
+                runLock = AcquireLock(recipe.RunDirectory);
+                run = RunFolder.Open(recipe, resuming, out var changes);
+                using var log = RunLogging.Create(run.LogPath, LogLevel.Information, quietConsole: false);
+                log.Information("run {RunDirectory} from {Recipe} ({Mode}; {Processes})", run.Path, recipe.SourcePath,
+                    resume switch { ResumeRequest.Auto => "resume auto", ResumeRequest.FromPath p => "resume from " + p.CheckpointPath, _ => "new run" },
+                    distributed.Layout.Describe());
+                if (changes.Count > 0)
+                    log.Warning("the recipe differs from the one this run started with:\n  {Changes}", string.Join("\n  ", changes));
+            });
+            return RunStages(recipe, run, resume, explicitCheckpoint, explicitStage, runners, interrupt, settings);
         }
+        finally
+        {
+            runLock?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Why the recipe cannot run on more than one process: the stages whose runner does not split its work
+    /// across ranks (empty when every stage can).
+    /// </summary>
+    public static IReadOnlyList<string> DataParallelProblems(Recipe recipe, StageRunnerRegistry registry) =>
+        recipe.Stages.Where(s => registry.TryGet(s.Kind, out var r) && !r.RunsDataParallel)
+            .Select(s => $"stage \"{s.Name}\" (kind {SchemaNames.EnumName(s.Kind)}) runs on one process only; run it without reasonflux launch / srun (data-parallel kinds: sft, prm, grpo)")
+            .ToList();
+
+    private RunResult RunStages(Recipe recipe, RunFolder run, ResumeRequest resume, SavedCheckpoint? explicitCheckpoint, int explicitStage,
+        List<IStageRunner> runners, TrainingInterrupt interrupt, RunSettings settings)
+    {
+        var distributed = settings.Distributed;
+        bool resuming = resume is not ResumeRequest.Fresh;
 
         var completed = new List<string>();
         for (int i = 0; i < recipe.Stages.Count; i++)
         {
             var options = recipe.Stages[i];
             var folder = run.Stage(options.Name);
+            // Rank 0 decides first (it may remove stale state); the others then read what it left.
+            var decision = StageStart.Run;
             SavedCheckpoint? resumeFrom = null;
-            if (explicitStage >= 0)
+            distributed.WriterFirst(() =>
             {
-                if (i < explicitStage)
-                {
-                    if (!folder.IsComplete)
-                        throw new InvalidDataException($"--resume {explicitCheckpoint!.Path}: stage \"{options.Name}\" before it has not completed; use --resume auto");
-                    completed.Add(options.Name);
-                    continue;
-                }
-                folder.ClearComplete();
-                if (i == explicitStage) resumeFrom = explicitCheckpoint;
-            }
-            else if (resume is ResumeRequest.Auto)
+                decision = DecideStart(recipe, run, folder, options, i, resume, explicitCheckpoint, explicitStage, distributed.IsWriter, out resumeFrom);
+                if (decision == StageStart.Skip || !distributed.IsWriter) return;
+                Directory.CreateDirectory(folder.Path);
+                if (resumeFrom is null && resuming) RemoveStaleState(folder);
+            });
+            if (decision == StageStart.Skip)
             {
-                if (folder.IsComplete)
-                {
-                    completed.Add(options.Name);
-                    continue;
-                }
-                var rejected = new List<string>();
-                resumeFrom = CheckpointStore.FindLatestValid(folder.Path, reason =>
-                {
-                    rejected.Add(reason);
-                    WarnLater(run, $"skipping checkpoint: {reason}");
-                });
-                var saved = CheckpointStore.ListSteps(folder.Path);
-                // Starting over would silently throw away a long run: only the user may decide that.
-                if (resumeFrom is null && saved.Count > 0)
-                    throw new InvalidDataException(
-                        $"{folder.Path}: none of its {saved.Count} checkpoints ({string.Join(", ", saved.Select(CheckpointStore.FolderName))}) is valid, so stage \"{options.Name}\" cannot resume:\n  {string.Join("\n  ", rejected)}\n" +
-                        $"To start the stage over from step 0, delete those step-N folders and run --resume auto again.");
+                completed.Add(options.Name);
+                continue;
             }
-
-            if (interrupt.IsRequested) return new RunResult(StageOutcome.Interrupted, run.Path, completed);
+            if (distributed.Any(interrupt.IsRequested)) return new RunResult(StageOutcome.Interrupted, run.Path, completed);
             var outcome = RunStage(recipe, run, folder, options, runners[i], resumeFrom, resuming, interrupt, settings);
             if (outcome == StageOutcome.Interrupted) return new RunResult(StageOutcome.Interrupted, run.Path, completed);
             completed.Add(options.Name);
         }
         return new RunResult(StageOutcome.Completed, run.Path, completed);
+    }
+
+    private enum StageStart { Run, Skip }
+
+    /// <summary>Whether stage <paramref name="i"/> runs, and from which checkpoint.</summary>
+    private static StageStart DecideStart(Recipe recipe, RunFolder run, StageFolder folder, StageOptions options, int i, ResumeRequest resume,
+        SavedCheckpoint? explicitCheckpoint, int explicitStage, bool isWriter, out SavedCheckpoint? resumeFrom)
+    {
+        resumeFrom = null;
+        if (explicitStage >= 0)
+        {
+            if (i < explicitStage)
+            {
+                if (!folder.IsComplete)
+                    throw new InvalidDataException($"--resume {explicitCheckpoint!.Path}: stage \"{options.Name}\" before it has not completed; use --resume auto");
+                return StageStart.Skip;
+            }
+            if (isWriter) folder.ClearComplete();
+            if (i == explicitStage) resumeFrom = explicitCheckpoint;
+        }
+        else if (resume is ResumeRequest.Auto)
+        {
+            if (folder.IsComplete)
+            {
+                return StageStart.Skip;
+            }
+            var rejected = new List<string>();
+            resumeFrom = CheckpointStore.FindLatestValid(folder.Path, reason =>
+            {
+                rejected.Add(reason);
+                if (isWriter) WarnLater(run, $"skipping checkpoint: {reason}");
+            });
+            var saved = CheckpointStore.ListSteps(folder.Path);
+            // Starting over would silently throw away a long run: only the user may decide that.
+            if (resumeFrom is null && saved.Count > 0)
+                throw new InvalidDataException(
+                    $"{folder.Path}: none of its {saved.Count} checkpoints ({string.Join(", ", saved.Select(CheckpointStore.FolderName))}) is valid, so stage \"{options.Name}\" cannot resume:\n  {string.Join("\n  ", rejected)}\n" +
+                    $"To start the stage over from step 0, delete those step-N folders and run --resume auto again.");
+        }
+
+        return StageStart.Run;
     }
 
     /// <summary>The runner of every stage, or one error naming all stages that have none.</summary>
@@ -135,17 +198,20 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
         SavedCheckpoint? resumeFrom, bool resuming, TrainingInterrupt interrupt, RunSettings settings)
     {
         var (checkpoint, logging) = SectionsOf(options);
-        Directory.CreateDirectory(folder.Path);
-        if (resumeFrom is null && resuming) RemoveStaleState(folder);
+        var distributed = settings.Distributed;
+        bool writer = distributed.IsWriter;
 
-        bool bar = ProgressFactory.UsesBar(logging.Progress, settings.Interactive ?? ProgressFactory.IsInteractiveTerminal());
-        using var logger = RunLogging.Create(run.LogPath, logging.Level, quietConsole: bar);
+        // The other ranks write nothing: their console gets warnings and errors only (tagged with the rank), their
+        // metrics go nowhere, and StageContext.SaveCheckpoint / WriteOutput skip them.
+        bool bar = writer && ProgressFactory.UsesBar(logging.Progress, settings.Interactive ?? ProgressFactory.IsInteractiveTerminal());
+        using var logger = writer ? RunLogging.Create(run.LogPath, logging.Level, quietConsole: bar) : RunLogging.Create(null, LogLevel.Warning, quietConsole: true);
         var log = logger.ForContext("Stage", options.Name);
+        if (distributed.IsDistributed) log = log.ForContext("Rank", distributed.Rank);
         using var progress = bar ? new LiveProgress() : (ITrainingProgress)new LogProgress(log, logging.LogEvery);
-        using var metrics = MetricsLogger.Open(folder.Path, resumeFrom?.Step ?? (resuming ? 0 : null), logging.Tensorboard);
-        var store = CheckpointStore.Open(folder.Path, checkpoint?.KeepLast ?? 1);
+        using var metrics = writer ? MetricsLogger.Open(folder.Path, resumeFrom?.Step ?? (resuming ? 0 : null), logging.Tensorboard) : MetricsLogger.Discarding();
+        var store = writer ? CheckpointStore.Open(folder.Path, checkpoint?.KeepLast ?? 1) : CheckpointStore.Attach(folder.Path, checkpoint?.KeepLast ?? 1);
         var context = new StageContext(recipe, options, folder, store, resumeFrom, metrics, log, progress, interrupt,
-            logging.LogEvery, checkpoint?.SaveEvery ?? 0);
+            logging.LogEvery, checkpoint?.SaveEvery ?? 0, distributed);
 
         log.Information("stage {Stage} ({Kind}) {How}", options.Name, SchemaNames.EnumName(options.Kind),
             resumeFrom is null ? "starting" : $"resuming from {resumeFrom.Path}");
@@ -167,15 +233,22 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
 
         if (outcome == StageOutcome.Interrupted)
         {
-            log.Warning("stage {Stage} stopped by {Signal}; continue with: reasonflux train {Recipe} --resume auto",
-                options.Name, interrupt.Signal?.ToString() ?? "request", recipe.SourcePath);
+            if (writer)
+                log.Warning("stage {Stage} stopped by {Signal}; continue with: reasonflux train {Recipe} --resume auto",
+                    options.Name, interrupt.Signal?.ToString() ?? "request", recipe.SourcePath);
+            distributed.Barrier();
             return outcome;
         }
-        if (!Directory.Exists(folder.OutputDirectory) || !Directory.EnumerateFileSystemEntries(folder.OutputDirectory).Any())
-            throw new InvalidOperationException($"stage \"{options.Name}\" reported completion but wrote nothing to {folder.OutputDirectory}");
-        var steps = CheckpointStore.ListSteps(folder.Path);
-        folder.MarkComplete(steps.Count > 0 ? steps[^1] : null, wall.Elapsed.TotalSeconds);
-        log.Information("stage {Stage} complete in {Seconds:F1} s: {Output}", options.Name, wall.Elapsed.TotalSeconds, folder.OutputDirectory);
+        // The next stage may read this one's output: the other ranks wait until rank 0 has written and marked it.
+        distributed.WriterFirst(() =>
+        {
+            if (!writer) return;
+            if (!Directory.Exists(folder.OutputDirectory) || !Directory.EnumerateFileSystemEntries(folder.OutputDirectory).Any())
+                throw new InvalidOperationException($"stage \"{options.Name}\" reported completion but wrote nothing to {folder.OutputDirectory}");
+            var steps = CheckpointStore.ListSteps(folder.Path);
+            folder.MarkComplete(steps.Count > 0 ? steps[^1] : null, wall.Elapsed.TotalSeconds);
+            log.Information("stage {Stage} complete in {Seconds:F1} s: {Output}", options.Name, wall.Elapsed.TotalSeconds, folder.OutputDirectory);
+        });
         return outcome;
     }
 

@@ -50,6 +50,9 @@ public sealed class RunFolder
         return folder;
     }
 
+    /// <summary>The run folder of <paramref name="recipe"/> as another rank sees it: rank 0 created it, nothing is written here.</summary>
+    public static RunFolder Attach(Recipe recipe) => new(recipe.RunDirectory);
+
     /// <summary>The folder of one stage.</summary>
     public StageFolder Stage(string name) => new(System.IO.Path.Combine(Path, name));
 }

@@ -1,5 +1,6 @@
 using ReasonFlux.Recipes;
 using ReasonFlux.Recipes.Options;
+using ReasonFlux.Runs.Distributed;
 using Serilog;
 
 namespace ReasonFlux.Runs;
@@ -29,12 +30,20 @@ public interface IStageRunner
     /// <see cref="StageContext.OutputDirectory"/> and return <see cref="StageOutcome.Completed"/>. Throw on errors.
     /// </summary>
     StageOutcome Run(StageContext context);
+
+    /// <summary>
+    /// True when the runner splits its work across <see cref="StageContext.Distributed"/>'s ranks (and calls the
+    /// same collectives on every rank); a recipe with any other stage is refused on more than one process.
+    /// </summary>
+    bool RunsDataParallel => false;
 }
 
 /// <summary>Convenience base class that hands the runner its options already cast to the concrete record.</summary>
 public abstract class StageRunner<TOptions> : IStageRunner where TOptions : StageOptions
 {
     public abstract StageKind Kind { get; }
+
+    public virtual bool RunsDataParallel => false;
 
     public StageOutcome Run(StageContext context) => Run((TOptions)context.Options, context);
 
@@ -45,8 +54,10 @@ public abstract class StageRunner<TOptions> : IStageRunner where TOptions : Stag
 public sealed class StageContext
 {
     internal StageContext(Recipe recipe, StageOptions options, StageFolder folder, CheckpointStore checkpoints,
-        SavedCheckpoint? resumeFrom, MetricsLogger metrics, ILogger log, ITrainingProgress progress, TrainingInterrupt interrupt, int logEvery, int saveEvery)
+        SavedCheckpoint? resumeFrom, MetricsLogger metrics, ILogger log, ITrainingProgress progress, TrainingInterrupt interrupt, int logEvery, int saveEvery,
+        DistributedContext? distributed = null)
     {
+        Distributed = distributed ?? DistributedContext.Single;
         Recipe = recipe;
         Options = options;
         Folder = folder;
@@ -89,6 +100,23 @@ public sealed class StageContext
     /// <summary>Set by SIGTERM/SIGINT: save and return <see cref="StageOutcome.Interrupted"/>.</summary>
     public TrainingInterrupt Interrupt { get; }
 
+    /// <summary>This process's rank, the world size and the collectives; rank 0 alone writes the run folder.</summary>
+    public DistributedContext Distributed { get; }
+
+    /// <summary>
+    /// True on every rank when SIGTERM/SIGINT reached any of them, so all ranks stop after the same step.
+    /// A collective: data-parallel runners call it at the same point on every rank.
+    /// </summary>
+    public bool StopRequested() => Distributed.Any(Interrupt.IsRequested);
+
+    /// <summary>Writes the stage's result into <see cref="OutputDirectory"/> (created first), on rank 0 only.</summary>
+    public void WriteOutput(Action<string> write)
+    {
+        if (!Distributed.IsWriter) return;
+        Directory.CreateDirectory(OutputDirectory);
+        write(OutputDirectory);
+    }
+
     /// <summary>logging.log_every of the stage.</summary>
     public int LogEvery { get; }
 
@@ -114,9 +142,10 @@ public sealed class StageContext
         Progress.Update(step, metrics);
     }
 
-    /// <summary>Saves a checkpoint through <see cref="CheckpointStore.Save"/> and logs it.</summary>
-    public SavedCheckpoint SaveCheckpoint(long step, Action<string> writeContents, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>Saves a checkpoint through <see cref="CheckpointStore.Save"/> and logs it; on ranks other than 0 it writes nothing and returns null.</summary>
+    public SavedCheckpoint? SaveCheckpoint(long step, Action<string> writeContents, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        if (!Distributed.IsWriter) return null;
         var saved = Checkpoints.Save(step, writeContents, metadata);
         Log.Information("checkpoint {Path} ({Files} files)", saved.Path, saved.Manifest.Files.Count);
         return saved;

@@ -9,12 +9,15 @@ namespace ReasonFlux.Training.Common;
 /// <summary>Turns a recipe's model section into a loaded model on the training device.</summary>
 public static class ModelResolver
 {
-    /// <summary>CUDA device 0 when libtorch has CUDA, else the CPU. REASONFLUX_DEVICE ("cpu", "cuda:1") overrides.</summary>
-    public static Device TrainingDevice()
+    /// <summary>
+    /// This process's GPU (cuda:LOCAL_RANK, one GPU per rank as torchrun and srun lay them out) when libtorch has
+    /// CUDA, else the CPU. REASONFLUX_DEVICE ("cpu", "cuda:1") overrides.
+    /// </summary>
+    public static Device TrainingDevice(int localRank = 0)
     {
         var env = Environment.GetEnvironmentVariable("REASONFLUX_DEVICE");
         if (!string.IsNullOrWhiteSpace(env)) return Device.Parse(env);
-        return torch.cuda.is_available() ? Device.CUDA(0) : Device.CPU;
+        return torch.cuda.is_available() ? Device.CUDA(localRank % Math.Max(1, torch.cuda.device_count())) : Device.CPU;
     }
 
     public static ScalarType ToScalarType(ModelDType d) => d switch

@@ -23,6 +23,8 @@ public sealed class SftRunner : StageRunner<SftOptions>
 
     public override StageKind Kind => StageKind.Sft;
 
+    public override bool RunsDataParallel => true;
+
     /// <summary>Called after each step is reported and before the interrupt flag is polled (embedding, tests).</summary>
     public Action<long>? StepCompleted { get; init; }
 
@@ -34,15 +36,21 @@ public sealed class SftRunner : StageRunner<SftOptions>
         var log = context.Log;
         var training = options.Training;
         var workDirectory = context.Folder.Path;
+        var dataParallel = new DataParallel(context.Distributed);
+        var device = ModelResolver.TrainingDevice(context.Distributed.LocalRank);
+        // A built-in model is written into the stage folder once, by rank 0, before the others read it.
+        context.Distributed.WriterFirst(() => ModelResolver.Materialize(options.Model.Path, workDirectory, training.Seed));
         using var policy = context.ResumeFrom is { } from
-            ? TrainerCheckpoint.LoadPolicy(from.Path, options.Model, workDirectory, training.Seed)
-            : ModelResolver.LoadPolicy(options.Model, workDirectory, training.Seed);
+            ? TrainerCheckpoint.LoadPolicy(from.Path, options.Model, workDirectory, training.Seed, device)
+            : ModelResolver.LoadPolicy(options.Model, workDirectory, training.Seed, device);
         policy.Model.Model.GradientCheckpointing = options.Model.GradientCheckpointing;
 
         var data = SftDataset.Load(options.Data.Train, options.Data, policy.Tokenizer, policy.ChatTemplate, SftDataset.EndOfTurnTokenId(policy));
-        long totalSteps = TotalSteps(training, data.Count);
-        log.Information("sft: {Examples} examples from {Path}, {Steps} steps of {Batch} sequences ({Micro} × {Accumulation}), end token {EndToken}, {Device} {DType}",
-            data.Count, data.Path, totalSteps, training.GlobalBatch, training.MicroBatchSize, training.GradAccumulation,
+        int world = context.Distributed.WorldSize;
+        long globalBatch = training.GlobalBatch * world;
+        long totalSteps = TotalSteps(training, data.Count, world);
+        log.Information("sft: {Examples} examples from {Path}, {Steps} steps of {Batch} sequences ({Micro} × {Accumulation} × {World} ranks), end token {EndToken}, {Device} {DType}",
+            data.Count, data.Path, totalSteps, globalBatch, training.MicroBatchSize, training.GradAccumulation, world,
             policy.Tokenizer.IdToToken(data.EndTokenId) ?? data.EndTokenId.ToString(), policy.Model.Model.Device, policy.Model.Model.DType);
         if (data.TruncatedPrompts > 0)
             log.Information("max_seq_len {MaxSeqLen}: {Count} prompts were cut from the left", options.Data.MaxSeqLen, data.TruncatedPrompts);
@@ -52,17 +60,19 @@ public sealed class SftRunner : StageRunner<SftOptions>
 
         var cursor = new DataCursor(data.Count, training.Seed, options.Data.Shuffle);
         using var trainer = new SftTrainer(policy, options.Optimizer, options.Data.CompletionOnlyLoss,
-            new NonFiniteStepGuard(training.MaxConsecutiveSkips, GradientFault));
+            new NonFiniteStepGuard(training.MaxConsecutiveSkips, GradientFault), dataParallel);
         if (context.ResumeFrom is { } checkpoint)
             RestoreState(checkpoint, policy, trainer, cursor, data.Count, log);
         else
             manual_seed(training.Seed);
+        dataParallel.SynchronizeWeights(trainer.Optimizer);
 
         context.Progress.Start(options.Name, totalSteps, context.FirstStep);
         for (long step = context.FirstStep; step <= totalSteps; step++)
         {
             var watch = Stopwatch.StartNew();
-            var batch = cursor.Take(checked((int)training.GlobalBatch)).Select(i => data.Examples[i]).ToList();
+            // Every rank draws the same global batch; the trainer keeps its share.
+            var batch = cursor.Take(checked((int)globalBatch)).Select(i => data.Examples[i]).ToList();
             double lr = LearningRateSchedule.At(options.Optimizer, step, totalSteps);
             var result = trainer.Step(batch, training.MicroBatchSize, lr, training.MaxTokensPerMicroBatch);
             double seconds = watch.Elapsed.TotalSeconds;
@@ -85,7 +95,7 @@ public sealed class SftRunner : StageRunner<SftOptions>
                 if (trainer.Guard.TookAnyStep) Save(context, step, policy, trainer, cursor, data.Count);
                 throw trainer.Guard.Diverged("sft", step, trainer.Guard.TookAnyStep ? $"the last good state was saved as checkpoint step {step}" : "no step succeeded, so no checkpoint was written");
             }
-            if (context.Interrupt.IsRequested)
+            if (context.StopRequested())
             {
                 Save(context, step, policy, trainer, cursor, data.Count);
                 return StageOutcome.Interrupted;
@@ -93,15 +103,14 @@ public sealed class SftRunner : StageRunner<SftOptions>
             if (context.ShouldSave(step)) Save(context, step, policy, trainer, cursor, data.Count);
         }
 
-        Directory.CreateDirectory(context.OutputDirectory);
-        TrainerCheckpoint.SaveMasterWeights(policy, trainer.Optimizer, context.OutputDirectory, ModelResolver.SaveDtype(options.Model, policy.Model.Config.TorchDtype));
+        context.WriteOutput(dir => TrainerCheckpoint.SaveMasterWeights(policy, trainer.Optimizer, dir, ModelResolver.SaveDtype(options.Model, policy.Model.Config.TorchDtype)));
         log.Information("sft: model written to {Output}", context.OutputDirectory);
         return StageOutcome.Completed;
     }
 
-    /// <summary>training.steps, or ceil(epochs × examples / global batch).</summary>
-    public static long TotalSteps(TrainingOptions training, int examples) =>
-        training.Steps ?? Math.Max(1, (long)Math.Ceiling(training.Epochs * examples / training.GlobalBatch));
+    /// <summary>training.steps, or ceil(epochs × examples / global batch), the global batch counting every rank's share.</summary>
+    public static long TotalSteps(TrainingOptions training, int examples, int worldSize = 1) =>
+        training.Steps ?? Math.Max(1, (long)Math.Ceiling(training.Epochs * examples / (training.GlobalBatch * worldSize)));
 
     private static void Save(StageContext context, long step, LanguageModel policy, SftTrainer trainer, DataCursor cursor, int examples)
     {

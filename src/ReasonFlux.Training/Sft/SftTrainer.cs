@@ -17,7 +17,9 @@ public readonly record struct SftStepResult(double Loss, double GradNorm, long T
 /// <summary>
 /// The SFT update: cross-entropy on next-token targets, accumulated over micro-batches and normalised by the
 /// trained-token count of the whole global batch (so a step's gradient does not depend on how the batch is split
-/// into micro-batches, unlike averaging per micro-batch), then gradient clipping and an AdamW step.
+/// into micro-batches, unlike averaging per micro-batch), then gradient clipping and an AdamW step. With several
+/// ranks (<see cref="DataParallel"/>) each runs its share of the global batch and the gradients are summed over
+/// ranks before clipping, so the step equals the one-process step over the same global batch.
 /// </summary>
 public sealed class SftTrainer : IDisposable
 {
@@ -25,9 +27,11 @@ public sealed class SftTrainer : IDisposable
     private readonly Tensor[] _parameters;
     private readonly bool _completionOnly;
     private readonly double _maxGradNorm;
+    private readonly DataParallel _dataParallel;
 
-    public SftTrainer(LanguageModel policy, OptimizerOptions optimizer, bool completionOnlyLoss, NonFiniteStepGuard? guard = null)
+    public SftTrainer(LanguageModel policy, OptimizerOptions optimizer, bool completionOnlyLoss, NonFiniteStepGuard? guard = null, DataParallel? dataParallel = null)
     {
+        _dataParallel = dataParallel ?? new DataParallel(Runs.Distributed.DistributedContext.Single);
         Guard = guard ?? new NonFiniteStepGuard(new TrainingOptions().MaxConsecutiveSkips);
         _policy = policy;
         _parameters = policy.Model.parameters().ToArray();
@@ -44,13 +48,16 @@ public sealed class SftTrainer : IDisposable
     public NonFiniteStepGuard Guard { get; }
 
     /// <summary>
-    /// One optimizer step over <paramref name="batch"/>, split into micro-batches of <paramref name="microBatchSize"/>
-    /// sequences, or by <paramref name="maxTokensPerMicroBatch"/> padded tokens (longest first) when given.
+    /// One optimizer step over the global batch <paramref name="globalBatch"/>: this rank's share of it, split into
+    /// micro-batches of <paramref name="microBatchSize"/> sequences, or by <paramref name="maxTokensPerMicroBatch"/>
+    /// padded tokens (longest first) when given. Every rank passes the same global batch.
     /// </summary>
-    public SftStepResult Step(IReadOnlyList<SftExample> batch, int microBatchSize, double learningRate, int? maxTokensPerMicroBatch = null)
+    public SftStepResult Step(IReadOnlyList<SftExample> globalBatch, int microBatchSize, double learningRate, int? maxTokensPerMicroBatch = null)
     {
-        if (batch.Count == 0) throw new ArgumentException("empty batch", nameof(batch));
-        long trained = batch.Sum(e => (long)e.TrainedTokens(_completionOnly));
+        if (globalBatch.Count == 0) throw new ArgumentException("empty batch", nameof(globalBatch));
+        // The normaliser is the whole global batch's trained-token count: every rank knows the global batch.
+        long trained = globalBatch.Sum(e => (long)e.TrainedTokens(_completionOnly));
+        var batch = _dataParallel.Shard(globalBatch);
         if (trained == 0) throw new InvalidOperationException("the batch has no token to train on");
         var device = _policy.Model.Model.Device;
         Optimizer.zero_grad();
@@ -68,6 +75,12 @@ public sealed class SftTrainer : IDisposable
             var summed = _policy.Model.TokenLogProbs(rows, micro.Targets).sum().neg();
             summed.div(trained).backward();
             lossSum += summed.ToDouble();
+        }
+        _dataParallel.AllReduceGradients(_parameters);
+        if (_dataParallel.WorldSize > 1)
+        {
+            var sums = _dataParallel.Distributed.Sum(lossSum, tokens);
+            (lossSum, tokens) = (sums[0], (long)sums[1]);
         }
         // Returns the norm before clipping; a bound of 0 measures without clipping (max_grad_norm: 0 disables it).
         var (norm, stepped) = Guard.Step(Optimizer, _parameters, lossSum, _maxGradNorm, learningRate);

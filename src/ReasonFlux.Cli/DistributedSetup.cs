@@ -1,0 +1,32 @@
+using ReasonFlux.Recipes.Options;
+using ReasonFlux.Runs.Distributed;
+using ReasonFlux.Torch;
+using static ReasonFlux.Torch.torch;
+
+namespace ReasonFlux.Cli;
+
+/// <summary>Joins this process to the run's other ranks with the recipe's distributed settings (composition root).</summary>
+public static class DistributedSetup
+{
+    /// <summary>This process's place in the run, from launch/torchrun or srun variables (else one process); nothing connects.</summary>
+    public static ProcessLayout Layout(DistributedOptions options) =>
+        ProcessLayout.FromEnvironment(Environment.GetEnvironmentVariable, options.MasterPort);
+
+    public static DistributedContext Join(ProcessLayout layout, DistributedOptions options)
+    {
+        // Validation refuses zero: 1; this guards a caller that built the options by hand.
+        if (options.Zero != 0) throw new ArgumentException($"distributed.zero {options.Zero}: only ZeRO stage 0 is implemented");
+        var timeout = TimeSpan.FromSeconds(options.TimeoutS);
+        // The model's device decides auto: the same rule as ModelResolver.TrainingDevice.
+        var forced = Environment.GetEnvironmentVariable("REASONFLUX_DEVICE");
+        bool onGpu = string.IsNullOrWhiteSpace(forced) ? torch.cuda.is_available() : forced.Trim().StartsWith("cuda", StringComparison.OrdinalIgnoreCase);
+        var backend = options.Backend switch
+        {
+            DistributedBackend.Gloo => distributed.Backend.Gloo,
+            DistributedBackend.Nccl => distributed.Backend.Nccl,
+            _ => onGpu ? distributed.Backend.Nccl : distributed.Backend.Gloo,
+        };
+        var device = backend == distributed.Backend.Nccl ? Device.CUDA(layout.LocalRank % Math.Max(1, torch.cuda.device_count())) : Device.CPU;
+        return DistributedContext.Join(layout, backend, device, timeout);
+    }
+}

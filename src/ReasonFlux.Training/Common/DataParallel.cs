@@ -1,0 +1,145 @@
+using ReasonFlux.Runs.Distributed;
+using ReasonFlux.Torch;
+using static ReasonFlux.Torch.torch;
+
+namespace ReasonFlux.Training.Common;
+
+/// <summary>
+/// Data parallelism on c10d, DDP's recipe without its hooks: every rank holds a replica; weights start identical
+/// (broadcast from rank 0, then a checksum compared across ranks); each rank runs forward/backward on its share of
+/// the global batch with the loss already divided by the global normaliser; the gradients are then summed over
+/// ranks in flat buckets (a few collectives per step, not one per parameter), so every rank takes the same
+/// optimizer step. With one process every method is the identity.
+/// </summary>
+public sealed class DataParallel
+{
+    /// <summary>Gradient bytes per all-reduce (PyTorch DDP's default bucket_cap_mb is 25).</summary>
+    public const long BucketBytes = 25L << 20;
+
+    private readonly DistributedContext _distributed;
+
+    public DataParallel(DistributedContext distributed) => _distributed = distributed;
+
+    public DistributedContext Distributed => _distributed;
+
+    public int Rank => _distributed.Rank;
+    public int WorldSize => _distributed.WorldSize;
+
+    /// <summary>
+    /// This rank's contiguous share of a global batch: rows [rank·n/world, (rank+1)·n/world). The global batch
+    /// holds micro_batch_size × grad_accumulation × world sequences, so every rank gets the same count.
+    /// </summary>
+    public IReadOnlyList<T> Shard<T>(IReadOnlyList<T> globalBatch)
+    {
+        if (WorldSize == 1) return globalBatch;
+        if (globalBatch.Count % WorldSize != 0)
+            throw new ArgumentException($"a global batch of {globalBatch.Count} does not split evenly over {WorldSize} ranks", nameof(globalBatch));
+        int n = globalBatch.Count / WorldSize;
+        return Enumerable.Range(Rank * n, n).Select(i => globalBatch[i]).ToList();
+    }
+
+    /// <summary>
+    /// Makes rank 0's weights everyone's: the optimizer's full-precision values (master weights, or the parameters
+    /// when there are none) are broadcast and cast back into the parameters, then checksums are compared.
+    /// </summary>
+    public void SynchronizeWeights(optim.AdamW optimizer)
+    {
+        if (WorldSize == 1) return;
+        using var scope = NewDisposeScope();
+        var masters = optimizer.MasterWeights();
+        using (no_grad())
+            foreach (var bucket in Buckets(masters))
+            {
+                var flat = Flatten(bucket.Select(i => masters[i]));
+                _distributed.Broadcast(flat, root: 0);
+                Unflatten(flat, bucket.Select(i => masters[i]).ToList());
+            }
+        for (int i = 0; i < masters.Length; i++) optimizer.SetMasterWeight(i, masters[i]);
+        CheckIdentical(masters, "weights after the broadcast from rank 0");
+    }
+
+    /// <summary>Sums every parameter's gradient over the ranks (a missing gradient counts as zero).</summary>
+    public void AllReduceGradients(IReadOnlyList<Tensor> parameters)
+    {
+        if (WorldSize == 1) return;
+        using var scope = NewDisposeScope();
+        var grads = new Tensor[parameters.Count];
+        using (no_grad())
+        {
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                var g = parameters[i].grad;
+                if (g is null)
+                {
+                    // Every rank must contribute the same buckets; a parameter this rank's batch did not reach adds zero.
+                    parameters[i].grad = zeros(parameters[i].shape, parameters[i].dtype, parameters[i].device);
+                    g = parameters[i].grad!;
+                }
+                grads[i] = g;
+            }
+            foreach (var bucket in Buckets(grads))
+            {
+                var members = bucket.Select(i => grads[i]).ToList();
+                var flat = Flatten(members);
+                _distributed.AllReduceSum(flat);
+                Unflatten(flat, members);
+            }
+        }
+    }
+
+    /// <summary>Throws, naming the ranks, unless <paramref name="tensors"/> are bit-for-bit the same on every rank (by a float64 sum and sum of squares).</summary>
+    public void CheckIdentical(IReadOnlyList<Tensor> tensors, string what)
+    {
+        if (WorldSize == 1) return;
+        using var scope = NewDisposeScope();
+        double sum = 0, squares = 0;
+        using (no_grad())
+            foreach (var t in tensors)
+            {
+                var d = t.to(ScalarType.Float64);
+                sum += d.sum().ToDouble();
+                squares += d.mul(d).sum().ToDouble();
+            }
+        var all = _distributed.AllGather(tensor(new[] { sum, squares }, device: _distributed.CollectiveDevice)).to(Device.CPU).ToArray<double>();
+        var differing = Enumerable.Range(1, WorldSize - 1).Where(r => all[2 * r] != all[0] || all[2 * r + 1] != all[1]).ToList();
+        if (differing.Count > 0)
+            throw new DistributedException($"rank {Rank}: {what} differ from rank 0's on rank(s) {string.Join(", ", differing)} (checksum {all[0]:R}/{all[1]:R} on rank 0)");
+    }
+
+    /// <summary>Index groups of same-dtype tensors holding at most <see cref="BucketBytes"/> each (a larger tensor gets its own).</summary>
+    private static IEnumerable<List<int>> Buckets(IReadOnlyList<Tensor> tensors)
+    {
+        foreach (var group in Enumerable.Range(0, tensors.Count).GroupBy(i => tensors[i].dtype))
+        {
+            var bucket = new List<int>();
+            long bytes = 0;
+            foreach (var i in group)
+            {
+                long size = tensors[i].numel() * group.Key.ElementSize();
+                if (bucket.Count > 0 && bytes + size > BucketBytes)
+                {
+                    yield return bucket;
+                    bucket = [];
+                    bytes = 0;
+                }
+                bucket.Add(i);
+                bytes += size;
+            }
+            if (bucket.Count > 0) yield return bucket;
+        }
+    }
+
+    private Tensor Flatten(IEnumerable<Tensor> tensors) =>
+        cat(tensors.Select(t => t.reshape(-1)).ToList()).to(_distributed.CollectiveDevice);
+
+    private static void Unflatten(Tensor flat, IReadOnlyList<Tensor> into)
+    {
+        long offset = 0;
+        foreach (var t in into)
+        {
+            long n = t.numel();
+            t.copy_(flat.narrow(0, offset, n).reshape(t.shape).to(t.device));
+            offset += n;
+        }
+    }
+}

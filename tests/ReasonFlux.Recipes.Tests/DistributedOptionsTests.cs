@@ -1,0 +1,62 @@
+using ReasonFlux.Recipes.Loading;
+using ReasonFlux.Recipes.Options;
+using ReasonFlux.Recipes.Schema;
+
+namespace ReasonFlux.Recipes.Tests;
+
+/// <summary>The run-level distributed: section, in the file and through --set, in both recipe forms.</summary>
+public class DistributedOptionsTests
+{
+    private const string Pipeline = """
+        run_name: demo
+        distributed:
+          timeout_s: 120
+        stages:
+          - kind: sft
+            model: {path: "builtin:tiny"}
+            data: {train: s.jsonl}
+        """;
+
+    private const string SingleStage = """
+        kind: sft
+        model: {path: "builtin:tiny"}
+        data: {train: s.jsonl}
+        """;
+
+    [Fact]
+    public void Defaults_AreAutoBackend_600Seconds_Zero0()
+    {
+        var d = RecipeLoader.Parse(SingleStage, "s.yaml").Header.Distributed;
+        Assert.Equal((DistributedBackend.Auto, 600, 0, (int?)null), (d.Backend, d.TimeoutS, d.Zero, d.MasterPort));
+    }
+
+    [Theory]
+    [InlineData(Pipeline)]
+    [InlineData(SingleStage)]
+    public void Set_ReachesRunLevelSectionKeys(string yaml)
+    {
+        var d = RecipeLoader.Parse(yaml, "r.yaml", ["distributed.timeout_s=30", "distributed.master_port=31000", "distributed.backend=gloo"]).Header.Distributed;
+        Assert.Equal((30, 31000, DistributedBackend.Gloo), (d.TimeoutS, d.MasterPort, d.Backend));
+    }
+
+    [Fact]
+    public void FileValue_IsRead()
+    {
+        Assert.Equal(120, RecipeLoader.Parse(Pipeline, "p.yaml").Header.Distributed.TimeoutS);
+    }
+
+    [Fact]
+    public void Zero1_IsRefusedAtValidation()
+    {
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(Pipeline, "p.yaml", ["distributed.zero=1"]));
+        Assert.Contains("ZeRO-1", e.Message);
+        Assert.Contains("zero", e.Message);
+    }
+
+    [Fact]
+    public void Set_UnknownDistributedKey_SuggestsTheRightOne()
+    {
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(Pipeline, "p.yaml", ["distributed.timeout=30"]));
+        Assert.Contains("timeout_s", e.Message);
+    }
+}
