@@ -53,10 +53,27 @@ public sealed class TrainingInterrupt : IDisposable
 
     /// <summary>
     /// Environment.Exit runs ProcessExit handlers, which wait for the runtime's signal-handling thread; called on
-    /// that very thread it can hang. Exiting from a thread of its own lets the handler return first.
+    /// that very thread it can hang. Exiting from a thread of its own lets the handler return first. The second
+    /// signal is the user's way out of a hung save, so it must end the process even when a ProcessExit handler
+    /// blocks (seen once in CI under heavy load): after <see cref="HardExitAfter"/> the process ends through
+    /// _exit(2), skipping the remaining handlers.
     /// </summary>
-    private static void ExitFromOwnThread(int code) =>
+    private static void ExitFromOwnThread(int code)
+    {
         new Thread(() => Environment.Exit(code)) { IsBackground = false, Name = "signal-exit" }.Start();
+        if (OperatingSystem.IsWindows()) return;
+        new Thread(() =>
+        {
+            Thread.Sleep(HardExitAfter);
+            ImmediateExit(code);
+        }) { IsBackground = true, Name = "signal-exit-watchdog" }.Start();
+    }
+
+    /// <summary>How long a second signal waits for a clean exit before ending the process outright.</summary>
+    public static readonly TimeSpan HardExitAfter = TimeSpan.FromSeconds(5);
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    private static extern void ImmediateExit(int code);
 
     /// <summary>An instance with no signal handlers, driven only by <see cref="Request"/> (tests, embedding).</summary>
     public static TrainingInterrupt CreateDetached(Action<int>? exit = null, Action<string>? log = null) =>
