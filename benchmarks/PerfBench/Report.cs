@@ -66,13 +66,15 @@ internal static class Report
         File.WriteAllText(Path.Combine(writeDir, "results.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
         var first = cells.FirstOrDefault();
+        // The eager peer's version comes from an eager cell: with --torchsharp the first cell may be a TorchSharp one.
+        var eager = cells.FirstOrDefault(c => (string?)c["peer"] is not "torchsharp");
         var md = new List<string>
         {
             "# Benchmarks: ReasonFlux vs PyTorch eager (and TorchSharp 0.107) on CPU, fp32",
             "",
             "Written by `benchmarks/run.sh` (do not edit by hand; notes come from `benchmarks/results-notes.md`).",
             "",
-            $"libtorch {first?["libtorch"]} (ours, {first?["device"]} {first?["dtype"]}) vs python3-torch {first?["peer_torch"]} (eager peer); rows marked vs-torchsharp: TorchSharp 0.107 / libtorch 2.10 (same work, benchmarks/TorchSharpPeer). {first?["threads"]} threads, OMP_WAIT_POLICY=PASSIVE, " +
+            $"libtorch {first?["libtorch"]} (ours, {first?["device"]} {first?["dtype"]}) vs python3-torch {eager?["peer_torch"] ?? "none"} (eager peer); rows marked vs-torchsharp: TorchSharp 0.107 / libtorch 2.10 (same work, benchmarks/TorchSharpPeer). {first?["threads"]} threads, OMP_WAIT_POLICY=PASSIVE, " +
             $"{Environment.ProcessorCount} cores, 1-minute load average at the end of each cell: {load}. Ratio = peer seconds / our seconds per interleaved " +
             "round (peer, ours, peer, ours, …); > 1 means we are faster. The CPU-time ratio (peer CPU seconds / ours, user + system of all threads, " +
             "median over the rounds, whole iteration) is steadier than the wall clock when the cores are oversubscribed. Peak memory is each process's peak RSS (VmHWM / ru_maxrss) over its whole cell, " +

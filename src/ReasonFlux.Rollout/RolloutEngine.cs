@@ -101,34 +101,36 @@ public sealed class RolloutEngine(Qwen2ForCausalLM model, BpeTokenizer? tokenize
         using var batchScope = NewDisposeScope();
         var rows = batch.Select(r => new Row(r, prompts[r.Prompt], sp.Seed, tokenizer)).ToList();
         int b = rows.Count, p = rows.Max(r => r.Prompt.Length);
+        int capacity = p + sp.MaxNewTokens;
         var ids = new long[b * p];
-        var mask = new long[b * p];
+        // The mask covers the whole cache up front (generated positions are always real), so a decode step takes a
+        // view of it instead of growing it; with no padded row there is no mask at all.
+        bool padded = rows.Any(r => r.Prompt.Length < p);
+        var mask = padded ? new long[b * capacity] : null;
         for (int r = 0; r < b; r++)
         {
             var prompt = rows[r].Prompt;
             int pad = p - prompt.Length;
-            for (int t = 0; t < p; t++)
-            {
-                ids[r * p + t] = t < pad ? PadTokenId : prompt[t - pad];
-                mask[r * p + t] = t < pad ? 0 : 1;
-            }
+            for (int t = 0; t < p; t++) ids[r * p + t] = t < pad ? PadTokenId : prompt[t - pad];
+            if (mask is not null)
+                for (int t = 0; t < capacity; t++) mask[r * capacity + t] = t < pad ? 0 : 1;
         }
         var device = model.Model.Device;
-        var cache = new KvCache(model.Config, b, p + sp.MaxNewTokens, model.Model.DType, device);
+        var cache = new KvCache(model.Config, b, capacity, model.Model.DType, device);
         var finished = new List<Completion>();
+        Tensor? maskT = mask is null ? null : tensor(mask, [b, capacity], device).DetachFromDisposeScope();
         try
         {
-            var maskT = tensor(mask, [b, p], device).DetachFromDisposeScope();
             Tensor logits;
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using (var prefill = NewDisposeScope())
             {
-                var hidden = model.Model.forward(tensor(ids, [b, p], device), maskT, cache: cache);
+                var hidden = model.Model.forward(tensor(ids, [b, p], device), maskT?.narrow(1, 0, p), cache: cache);
                 logits = LastLogits(hidden).MoveToOuterDisposeScope();
                 // Sampling the first token reads the logits back, which also waits for an asynchronous device.
             }
             _batches++;
-            _prefillTokens += mask.Sum();
+            _prefillTokens += rows.Sum(r => (long)r.Prompt.Length);
             var live = rows.ToList(); // cache row i holds live[i]
             int vocabLimit = Math.Min(tokenizer?.VocabSize ?? int.MaxValue, model.Config.VocabSize);
             for (int step = 0; step < sp.MaxNewTokens; step++)
@@ -159,24 +161,24 @@ public sealed class RolloutEngine(Qwen2ForCausalLM model, BpeTokenizer? tokenize
                     var smaller = cache.Select(keepT);
                     cache.Dispose();
                     cache = smaller;
-                    var m = maskT.index_select(0, keepT).DetachFromDisposeScope();
-                    maskT.Dispose();
-                    maskT = m;
+                    if (maskT is not null)
+                    {
+                        var m = maskT.index_select(0, keepT).DetachFromDisposeScope();
+                        maskT.Dispose();
+                        maskT = m;
+                    }
                     nextT = nextT.index_select(0, keepT);
                     live = keep.Select(i => live[(int)i]).ToList();
                 }
-                var grown = cat([maskT, ones([live.Count, 1], ScalarType.Int64, device)], 1).DetachFromDisposeScope();
-                maskT.Dispose();
-                maskT = grown;
-                var h = model.Model.forward(nextT, maskT, cache: cache);
+                var h = model.Model.forward(nextT, maskT?.narrow(1, 0, cache.Length + 1), cache: cache);
                 logits = LastLogits(h).MoveToOuterDisposeScope();
                 _decodeTokens += alive;
             }
             _decodeSeconds += clock.Elapsed.TotalSeconds;
-            maskT.Dispose();
         }
         finally
         {
+            maskT?.Dispose();
             cache.Dispose();
         }
         return finished;

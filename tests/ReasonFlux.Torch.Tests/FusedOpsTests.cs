@@ -130,6 +130,57 @@ public class FusedOpsTests
     }
 
     [Fact]
+    public void AttentionMask_DecodingOneTokenWithoutPadding_NeedsNoMask()
+    {
+        using var scope = NewDisposeScope();
+        var like = zeros([1], ScalarType.Float32);
+        var decode = F.attention_mask(1, 7, 6, null, like);
+        Assert.Null(decode.Allowed);
+        Assert.False(decode.IsPlainCausal);
+        var nonCausal = F.attention_mask(3, 3, 0, null, like, causal: false);
+        Assert.Null(nonCausal.Allowed);
+        Assert.False(nonCausal.IsPlainCausal);
+    }
+
+    [Fact]
+    public void AttentionMask_ChunkedPrefillWithPadding_AllowsPastRealKeys_AndPadQueriesAttendEverywhere()
+    {
+        using var scope = NewDisposeScope();
+        var like = zeros([1], ScalarType.Float32);
+        // Row 0: keys 0-1 are padding; 2 queries at key positions 3 and 4 of 5.
+        var mask = F.attention_mask(2, 5, 3, tensor(new[] { false, false, true, true, true, true, true, true, true, true }, [2, 5]), like);
+        Assert.NotNull(mask.Allowed);
+        Assert.Equal([2L, 1, 2, 5], mask.Allowed!.shape);
+        bool[] expected =
+        [
+            false, false, true, true, false, /**/ false, false, true, true, true,
+            true, true, true, true, false, /**/ true, true, true, true, true,
+        ];
+        Assert.Equal(expected, mask.Allowed.to(ScalarType.Int64).ToInt64Array().Select(x => x != 0));
+        // A query whose every key is padding attends everywhere (finite softmax; its output is discarded).
+        var allPad = F.attention_mask(1, 2, 0, tensor(new[] { false, false }, [1, 2]), like);
+        Assert.Equal([1L, 1L], allPad.Allowed!.to(ScalarType.Int64).ToInt64Array());
+    }
+
+    [Fact]
+    public void Attention_UnderOneSharedMask_EqualsAttentionThatBuildsItsOwn()
+    {
+        using var scope = NewDisposeScope();
+        using var g = new Generator(8);
+        var q = Rand(g, 2, 4, 3, 8);
+        var k = Rand(g, 2, 2, 6, 8);
+        var v = Rand(g, 2, 2, 6, 8);
+        var valid = tensor(new[] { false, true, true, true, true, true, true, true, true, true, true, true }, [2, 6]);
+        var shared = F.attention_mask(3, 6, 3, valid, q);
+        var once = F.attention(q, k, v, shared);
+        var own = F.attention(q, k, v, valid, queryOffset: 3);
+        Assert.True((once - own).abs().max().ToDouble() == 0);
+        var causal = F.attention_mask(6, 6, 0, null, q);
+        var full = F.attention(Rand(g, 2, 4, 6, 8), k, v, causal);
+        Assert.Equal([2L, 4, 6, 8], full.shape);
+    }
+
+    [Fact]
     public void Attention_GradientsMatchFiniteDifferences()
     {
         using var g = new Generator(5);

@@ -25,20 +25,15 @@ public sealed class Qwen2Attention : nn.Module
 
     /// <param name="x">[B, T, H]</param>
     /// <param name="rotary">cos/sin tables [B, T, D]</param>
-    /// <param name="keyValid">[B, S] with S = cached + T, or null when nothing is padded</param>
-    public Tensor forward(Tensor x, (Tensor Cos, Tensor Sin) rotary, Tensor? keyValid, KvCache? cache)
+    /// <param name="mask">the forward pass's mask over S = cached + T keys</param>
+    public Tensor forward(Tensor x, (Tensor Cos, Tensor Sin) rotary, AttentionMask mask, KvCache? cache)
     {
         long b = x.size(0), t = x.size(1), d = _c.HeadDim;
         var q = F.apply_rotary(_q.forward(x).view(b, t, _c.NumAttentionHeads, d).transpose(1, 2), rotary.Cos, rotary.Sin);
         var k = F.apply_rotary(_k.forward(x).view(b, t, _c.NumKeyValueHeads, d).transpose(1, 2), rotary.Cos, rotary.Sin);
         var v = _v.forward(x).view(b, t, _c.NumKeyValueHeads, d).transpose(1, 2);
-        long offset = 0;
-        if (cache is not null)
-        {
-            offset = cache.Length;
-            (k, v) = cache.Append(_layer, k, v);
-        }
-        var attn = F.attention(q, k, v, keyValid, offset);
+        if (cache is not null) (k, v) = cache.Append(_layer, k, v);
+        var attn = F.attention(q, k, v, mask);
         return _o.forward(attn.transpose(1, 2).reshape(b, t, _c.NumAttentionHeads * d));
     }
 }

@@ -19,9 +19,9 @@ public sealed class Qwen2DecoderLayer : nn.Module
         _postNorm = RegisterModule("post_attention_layernorm", Layers.Norm(p, prefix + "post_attention_layernorm", c.HiddenSize, c.RmsNormEps));
     }
 
-    public Tensor forward(Tensor x, (Tensor Cos, Tensor Sin) rotary, Tensor? keyValid, KvCache? cache)
+    public Tensor forward(Tensor x, (Tensor Cos, Tensor Sin) rotary, AttentionMask mask, KvCache? cache)
     {
-        var h = x + _attn.forward(_inputNorm.forward(x), rotary, keyValid, cache);
+        var h = x + _attn.forward(_inputNorm.forward(x), rotary, mask, cache);
         return h + _mlp.forward(_postNorm.forward(h));
     }
 }

@@ -51,20 +51,22 @@ public sealed class Qwen2Model : nn.Module
         positionIds ??= DefaultPositions(attentionMask, b, t, cached);
         var rotary = F.rotary_cos_sin(positionIds, Config.HeadDim, Config.RopeTheta, DType);
         var h = EmbedTokens.forward(inputIds);
+        var mask = F.attention_mask(t, cached + t, cached, keyValid, h);
         bool checkpointed = GradientCheckpointing && cache is null && is_grad_enabled();
         for (int i = 0; i < _layers.Count; i++)
-            h = checkpointed ? CheckpointedLayer(_layers[i], h, rotary, keyValid) : _layers[i].forward(h, rotary, keyValid, cache);
+            h = checkpointed ? CheckpointedLayer(_layers[i], h, rotary, mask) : _layers[i].forward(h, rotary, mask, cache);
         cache?.Advance(t);
         return _norm.forward(h);
     }
 
     // The recompute reads everything through its arguments: the tensors of this forward may be disposed by the
     // time backward runs, the ones handed to the checkpoint are kept alive by it.
-    private static Tensor CheckpointedLayer(Qwen2DecoderLayer layer, Tensor h, (Tensor Cos, Tensor Sin) rotary, Tensor? keyValid)
+    private static Tensor CheckpointedLayer(Qwen2DecoderLayer layer, Tensor h, (Tensor Cos, Tensor Sin) rotary, AttentionMask mask)
     {
-        Tensor[] inputs = keyValid is null ? [h, rotary.Cos, rotary.Sin] : [h, rotary.Cos, rotary.Sin, keyValid];
+        bool plainCausal = mask.IsPlainCausal;
+        Tensor[] inputs = mask.Allowed is null ? [h, rotary.Cos, rotary.Sin] : [h, rotary.Cos, rotary.Sin, mask.Allowed];
         return torch.utils.checkpoint(
-            args => layer.forward(args[0], (args[1], args[2]), args.Length > 3 ? args[3] : null, null),
+            args => layer.forward(args[0], (args[1], args[2]), new AttentionMask(args.Length > 3 ? args[3] : null, plainCausal), null),
             inputs, layer.parameters().ToArray());
     }
 

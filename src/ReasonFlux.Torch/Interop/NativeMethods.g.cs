@@ -32,7 +32,10 @@ internal static unsafe partial class NativeMethods
     internal static partial int rf_adamw_step(nint h, double lr);
 
     [LibraryImport(Library)]
-    internal static partial int rf_attention(TensorHandle q, TensorHandle k, TensorHandle v, nint key_valid, long q_offset, int causal, nint* @out);
+    internal static partial int rf_attention(TensorHandle q, TensorHandle k, TensorHandle v, nint mask, int plain_causal, nint* @out);
+
+    [LibraryImport(Library)]
+    internal static partial int rf_attention_mask(long T_, long S, long q_offset, int causal, nint key_valid, TensorHandle like, int* plain_causal, nint* @out);
 
     [LibraryImport(Library)]
     internal static partial int rf_checkpoint(void* fn, void* release, void* state, nint* inputs, int n_inputs, nint* @params, int n_params, nint* @out);

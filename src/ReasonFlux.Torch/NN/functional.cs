@@ -58,16 +58,42 @@ public static unsafe partial class torch
             }
 
             /// <summary>
-            /// Grouped-query attention. q [B, Hq, T, D], k/v [B, Hkv, S, D]. Query i sits at key position
-            /// <paramref name="queryOffset"/> + i (KV-cache decoding); <paramref name="keyValid"/> [B, S] masks padding.
-            /// SDPA on libtorch 2.x, explicit math on 1.13.
+            /// The mask of one forward pass, built once and shared by every layer: <paramref name="queries"/> queries
+            /// at key positions <paramref name="queryOffset"/>.. over <paramref name="keys"/> keys, causal or not, with
+            /// <paramref name="keyValid"/> [B, S] marking real (non-padding) keys, or null when nothing is padded.
+            /// <paramref name="like"/> gives the device.
+            /// </summary>
+            public static AttentionMask attention_mask(long queries, long keys, long queryOffset, Tensor? keyValid, Tensor like, bool causal = true)
+            {
+                nint r;
+                int plainCausal;
+                var status = rf_attention_mask(queries, keys, queryOffset, causal ? 1 : 0, keyValid is null ? 0 : keyValid.H.DangerousGetHandle(), like.H, &plainCausal, &r);
+                GC.KeepAlive(keyValid);
+                Interop.NativeStatus.Check(status);
+                return new AttentionMask(r == 0 ? null : new Tensor(r), plainCausal != 0);
+            }
+
+            /// <summary>
+            /// Grouped-query attention. q [B, Hq, T, D], k/v [B, Hkv, S, D], under a mask from
+            /// <see cref="attention_mask"/>. SDPA on libtorch 2.x, explicit math on 1.13.
+            /// </summary>
+            public static Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask)
+            {
+                nint r;
+                var status = rf_attention(q.H, k.H, v.H, mask.Allowed is null ? 0 : mask.Allowed.H.DangerousGetHandle(), mask.IsPlainCausal ? 1 : 0, &r);
+                GC.KeepAlive(mask.Allowed);
+                return Tensor.Result(status, r);
+            }
+
+            /// <summary>
+            /// Grouped-query attention with its own mask: query i sits at key position <paramref name="queryOffset"/> + i
+            /// (KV-cache decoding); <paramref name="keyValid"/> [B, S] masks padding.
             /// </summary>
             public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor? keyValid = null, long queryOffset = 0, bool causal = true)
             {
-                nint r;
-                var status = rf_attention(q.H, k.H, v.H, keyValid is null ? 0 : keyValid.H.DangerousGetHandle(), queryOffset, causal ? 1 : 0, &r);
-                GC.KeepAlive(keyValid);
-                return Tensor.Result(status, r);
+                var mask = attention_mask(q.size(2), k.size(2), queryOffset, keyValid, q, causal);
+                try { return attention(q, k, v, mask); }
+                finally { mask.Allowed?.Dispose(); }
             }
 
             /// <summary>log p(ids | logits) in fp32 at every position: gather minus logsumexp.</summary>

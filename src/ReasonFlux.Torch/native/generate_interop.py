@@ -12,7 +12,7 @@ SRC = HERE / "src"
 OUT = HERE.parent / "Interop" / "NativeMethods.g.cs"
 
 # Tensor parameters that may be null (an absent bias, mask or gradient) cross as raw handles.
-NULLABLE = {("rf_linear", "b"), ("rf_attention", "key_valid"), ("rf_tensor_backward", "grad"), ("rf_tensor_set_grad", "grad")}
+NULLABLE = {("rf_linear", "b"), ("rf_attention", "mask"), ("rf_attention_mask", "key_valid"), ("rf_tensor_backward", "grad"), ("rf_tensor_set_grad", "grad")}
 
 SCALARS = {"int32_t": "int", "int64_t": "long", "double": "double", "void": "void"}
 

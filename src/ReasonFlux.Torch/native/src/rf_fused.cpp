@@ -57,31 +57,53 @@ RF_EXPORT int32_t rf_rope_apply(rf_tensor* x, rf_tensor* cos, rf_tensor* sin, rf
   RF_CATCH
 }
 
-namespace {
-
+// Attention masks are built once per forward and shared by every layer (rf_attention_mask), not rebuilt per
+// layer: the mask ops cost as much as attention itself for short sequences.
+//
 // Boolean mask [mB, 1, T, S], true = may attend. Query i sits at key position q_offset + i. A row with no
 // allowed key (a left-pad query) attends everywhere instead: its output is discarded by the caller, and this
 // keeps softmax finite, where an all -inf row would put NaN into the gradients.
-at::Tensor attention_mask(int64_t T_, int64_t S, int64_t q_offset, bool causal, const at::Tensor* key_valid, at::Device dev) {
+// *out is null when nothing needs masking: every query may see every key (decoding one token without padding,
+// or non-causal without padding), or the plain causal triangle (T == S, no offset, no padding), which is
+// reported through *plain_causal so attention can take the fused causal path instead of reading a mask.
+RF_EXPORT int32_t rf_attention_mask(int64_t T_, int64_t S, int64_t q_offset, int32_t causal, rf_tensor* key_valid, rf_tensor* like, int32_t* plain_causal, rf_tensor** out) {
+  RF_TRY
+  TORCH_CHECK(T_ > 0 && S >= T_ && q_offset >= 0 && q_offset + T_ <= S, "attention mask: ", T_, " queries at offset ", q_offset, " do not fit ", S, " keys");
+  *plain_causal = 0;
+  *out = nullptr;
+  const bool needs_causal = causal != 0 && q_offset + 1 < S;  // the first query cannot see every key
+  if (key_valid == nullptr) {
+    if (!needs_causal) return 0;
+#if RF_TORCH_AT_LEAST(2, 0)
+    // SDPA's is_causal path; the 1.13 math path applies a mask either way, so it gets the built one.
+    if (q_offset == 0 && T_ == S) { *plain_causal = 1; return 0; }
+#endif
+  }
+  auto dev = T(like).device();
   auto lopts = at::TensorOptions().dtype(at::kLong).device(dev);
   at::Tensor mask;
-  if (causal) {
+  if (needs_causal) {
     auto qpos = at::arange(T_, lopts).add(q_offset).view({T_, 1});
     auto kpos = at::arange(S, lopts).view({1, S});
     mask = kpos.le(qpos).view({1, 1, T_, S});
   } else {
     mask = at::ones({1, 1, T_, S}, at::TensorOptions().dtype(at::kBool).device(dev));
   }
-  if (key_valid != nullptr) mask = mask.logical_and(key_valid->to(at::kBool).view({key_valid->size(0), 1, 1, S}));
-  auto row_has_key = mask.any(-1, /*keepdim=*/true);
-  return mask.logical_or(row_has_key.logical_not());
+  if (key_valid != nullptr) {
+    auto& kv = T(key_valid);
+    TORCH_CHECK(kv.dim() == 2 && kv.size(1) == S, "attention: key_valid must be [B, ", S, "], got ", kv.sizes());
+    mask = mask.logical_and(kv.to(at::kBool).view({kv.size(0), 1, 1, S}));
+    auto row_has_key = mask.any(-1, /*keepdim=*/true);
+    mask = mask.logical_or(row_has_key.logical_not());
+  }
+  *out = wrap(std::move(mask));
+  RF_CATCH
 }
 
-}  // namespace
-
 // Causal grouped-query attention. q [B, Hq, T, D]; k, v [B, Hkv, S, D] with Hq a multiple of Hkv (query head
-// h reads kv head h / (Hq/Hkv), as HF's repeat_kv); key_valid [B, S] or null.
-RF_EXPORT int32_t rf_attention(rf_tensor* q, rf_tensor* k, rf_tensor* v, rf_tensor* key_valid, int64_t q_offset, int32_t causal, rf_tensor** out) {
+// h reads kv head h / (Hq/Hkv), as HF's repeat_kv). mask: from rf_attention_mask ([mB, 1, T, S] bool, true =
+// may attend) or null; plain_causal: no mask, the causal triangle with T == S.
+RF_EXPORT int32_t rf_attention(rf_tensor* q, rf_tensor* k, rf_tensor* v, rf_tensor* mask, int32_t plain_causal, rf_tensor** out) {
   RF_TRY
   auto& Q = T(q);
   auto& K = T(k);
@@ -91,16 +113,15 @@ RF_EXPORT int32_t rf_attention(rf_tensor* q, rf_tensor* k, rf_tensor* v, rf_tens
   const int64_t Hkv = K.size(1), S = K.size(2);
   TORCH_CHECK(Hkv > 0 && Hq % Hkv == 0, "attention: query heads (", Hq, ") must be a multiple of kv heads (", Hkv, ")");
   TORCH_CHECK(K.size(0) == B && V.size(0) == B && K.size(3) == D && V.size(2) == S, "attention: k/v shapes ", K.sizes(), " ", V.sizes(), " do not match q ", Q.sizes());
-  const int64_t G = Hq / Hkv;
-  at::Tensor kv_mask_storage;
-  const at::Tensor* kvm = nullptr;
-  if (key_valid != nullptr) {
-    kv_mask_storage = T(key_valid);
-    TORCH_CHECK(kv_mask_storage.dim() == 2 && kv_mask_storage.size(0) == B && kv_mask_storage.size(1) == S,
-                "attention: key_valid must be [B, S] = [", B, ", ", S, "], got ", kv_mask_storage.sizes());
-    kvm = &kv_mask_storage;
+  TORCH_CHECK(!(plain_causal != 0 && mask != nullptr), "attention: pass a mask or plain_causal, not both");
+  TORCH_CHECK(plain_causal == 0 || T_ == S, "attention: plain causal needs as many queries as keys, got ", T_, " and ", S);
+  at::Tensor M;
+  if (mask != nullptr) {
+    M = T(mask);
+    TORCH_CHECK(M.scalar_type() == at::kBool && M.dim() == 4 && (M.size(0) == 1 || M.size(0) == B) && M.size(1) == 1 && M.size(2) == T_ && M.size(3) == S,
+                "attention: mask must be bool [1 or ", B, ", 1, ", T_, ", ", S, "], got ", M.scalar_type(), " ", M.sizes());
   }
-  auto mask = attention_mask(T_, S, q_offset, causal != 0, kvm, Q.device());
+  const int64_t G = Hq / Hkv;
 
 #if RF_TORCH_AT_LEAST(2, 0)
   at::Tensor Kx = K, Vx = V;
@@ -108,14 +129,20 @@ RF_EXPORT int32_t rf_attention(rf_tensor* q, rf_tensor* k, rf_tensor* v, rf_tens
     Kx = K.unsqueeze(2).expand({B, Hkv, G, S, D}).reshape({B, Hq, S, D});
     Vx = V.unsqueeze(2).expand({B, Hkv, G, S, D}).reshape({B, Hq, S, D});
   }
-  *out = wrap(at::scaled_dot_product_attention(Q, Kx, Vx, mask, 0.0, false));
+  *out = wrap(at::scaled_dot_product_attention(Q, Kx, Vx, mask != nullptr ? c10::optional<at::Tensor>(M) : c10::nullopt, 0.0, plain_causal != 0));
 #else
-  // Explicit math without materialising repeated K/V: fold the G query heads of each kv head into rows.
+  // Explicit math without materialising repeated K/V: fold the G query heads of each kv head into rows. The
+  // scale goes on q ([.., T, D]) rather than on the scores ([.., T, S]), and the mask is applied in place.
   const double scale = 1.0 / std::sqrt(static_cast<double>(D));
-  auto qg = Q.reshape({B, Hkv, G * T_, D});
-  auto scores = at::matmul(qg, K.transpose(-2, -1)).mul(scale).view({B, Hkv, G, T_, S});
-  auto mask5 = mask.view({mask.size(0), 1, 1, T_, S});
-  auto probs = scores.to(compute_type(Q.scalar_type())).masked_fill(mask5.logical_not(), -std::numeric_limits<float>::infinity()).softmax(-1).to(Q.scalar_type());
+  auto qg = Q.mul(scale).reshape({B, Hkv, G * T_, D});
+  auto scores = at::matmul(qg, K.transpose(-2, -1)).view({B, Hkv, G, T_, S}).to(compute_type(Q.scalar_type()));
+  if (plain_causal != 0) {
+    auto blocked = at::ones({T_, S}, at::TensorOptions().dtype(at::kBool).device(Q.device())).triu(1);
+    scores.masked_fill_(blocked, -std::numeric_limits<float>::infinity());
+  } else if (mask != nullptr) {
+    scores.masked_fill_(M.logical_not().view({M.size(0), 1, 1, T_, S}), -std::numeric_limits<float>::infinity());
+  }
+  auto probs = scores.softmax(-1).to(Q.scalar_type());
   auto o = at::matmul(probs.view({B, Hkv, G * T_, S}), V);
   *out = wrap(o.view({B, Hq, T_, D}));
 #endif
