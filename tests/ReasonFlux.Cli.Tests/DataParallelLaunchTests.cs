@@ -151,4 +151,29 @@ public class DataParallelLaunchTests(TwoRankSftRun run) : IClassFixture<TwoRankS
         Assert.Contains("error: rank 1 (local rank 1, pid " + pid + ") was killed by signal 9 (SIGKILL)", output);
         Assert.True(DateTime.UtcNow - killed < TimeSpan.FromSeconds(60));
     }
+
+    [Fact]
+    public void OneProcessStage_RunsOnRankZero_ThenTheDataParallelStageReadsItsOutput()
+    {
+        using var dir = new TempDir();
+        var recipe = dir["pipeline.yaml"];
+        File.WriteAllText(recipe, $$"""
+            run_name: pipeline
+            output_dir: "{{dir["runs"]}}"
+            distributed: {backend: gloo, timeout_s: 60}
+            stages:
+              - kind: data
+                sizes: {sft: 32, grpo: 1, eval: 1, pool: 3, prm: 1}
+              - kind: sft
+                model: {path: "builtin:tiny", dtype: float32, gradient_checkpointing: false}
+                data: {train: "${stages.data.output}/sft.jsonl", max_seq_len: 64}
+                training: {steps: 2, micro_batch_size: 2, grad_accumulation: 1}
+                logging: {progress: plain, tensorboard: false}
+            """);
+        var (code, output) = CliProcess.Run(null, Limit, "launch", "--nproc-per-node", "2", "--master-port", TwoRankSftRun.FreePort().ToString(), "--", "train", recipe);
+        Assert.True(code == 0, output);
+        Assert.Contains("stage data (kind data) runs on rank 0 only; the other 1 ranks wait for it", output);
+        Assert.Contains("of 4 sequences (2 × 1 × 2 ranks)", output);
+        Assert.True(File.Exists(Path.Combine(dir["runs"], "pipeline", "sft", "COMPLETE")));
+    }
 }

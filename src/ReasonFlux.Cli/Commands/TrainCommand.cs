@@ -69,7 +69,9 @@ public static class TrainCommand
         foreach (var stage in recipe.Stages.Where(s => !registry.TryGet(s.Kind, out _)))
             Console.Out.WriteLine($"note: this build has no runner for kind {SchemaNames.EnumName(stage.Kind)} (stage \"{stage.Name}\"): a real run would fail");
         var errors = RecipeFileCheck.FindMissing(recipe).Select(e => e.ToString()).ToList();
-        if (layout.WorldSize > 1) errors.AddRange(RecipeRunner.DataParallelProblems(recipe, registry));
+        if (layout.WorldSize > 1)
+            foreach (var stage in RecipeRunner.WriterOnlyStages(recipe, registry))
+                Console.Out.WriteLine($"note: stage \"{stage.Name}\" (kind {SchemaNames.EnumName(stage.Kind)}) does not split its work across ranks: rank 0 runs it while the other {layout.WorldSize - 1} wait");
         if (errors.Count == 0) return ExitCodes.Success;
         foreach (var error in errors) Console.Error.WriteLine($"error: {error}");
         return ExitCodes.BadInput;

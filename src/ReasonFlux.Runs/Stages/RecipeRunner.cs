@@ -45,8 +45,6 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
         settings ??= new RunSettings();
         var distributed = settings.Distributed;
         var runners = ResolveRunners(recipe);
-        if (distributed.IsDistributed && DataParallelProblems(recipe, registry) is { Count: > 0 } problems)
-            throw new InvalidDataException(string.Join("\n", problems));
         RecipeFileCheck.EnsureExists(recipe, settings.BaseDirectory);
 
         SavedCheckpoint? explicitCheckpoint = null;
@@ -93,13 +91,11 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
     }
 
     /// <summary>
-    /// Why the recipe cannot run on more than one process: the stages whose runner does not split its work
-    /// across ranks (empty when every stage can).
+    /// The stages whose runner does not split its work across ranks: with more than one process rank 0 runs them
+    /// alone while the other ranks wait for its COMPLETE marker.
     /// </summary>
-    public static IReadOnlyList<string> DataParallelProblems(Recipe recipe, StageRunnerRegistry registry) =>
-        recipe.Stages.Where(s => registry.TryGet(s.Kind, out var r) && !r.RunsDataParallel)
-            .Select(s => $"stage \"{s.Name}\" (kind {SchemaNames.EnumName(s.Kind)}) runs on one process only; run it without reasonflux launch / srun (data-parallel kinds: sft, prm, grpo)")
-            .ToList();
+    public static IReadOnlyList<StageOptions> WriterOnlyStages(Recipe recipe, StageRunnerRegistry registry) =>
+        recipe.Stages.Where(s => registry.TryGet(s.Kind, out var r) && !r.RunsDataParallel).ToList();
 
     private RunResult RunStages(Recipe recipe, RunFolder run, ResumeRequest resume, SavedCheckpoint? explicitCheckpoint, int explicitStage,
         List<IStageRunner> runners, TrainingInterrupt interrupt, RunSettings settings)
@@ -128,11 +124,40 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
                 continue;
             }
             if (distributed.Any(interrupt.IsRequested)) return new RunResult(StageOutcome.Interrupted, run.Path, completed);
-            var outcome = RunStage(recipe, run, folder, options, runners[i], resumeFrom, resuming, interrupt, settings);
+            var outcome = distributed.IsDistributed && !runners[i].RunsDataParallel
+                ? RunOnWriterOnly(recipe, run, folder, options, runners[i], resumeFrom, resuming, interrupt, settings)
+                : RunStage(recipe, run, folder, options, runners[i], resumeFrom, resuming, interrupt, settings);
             if (outcome == StageOutcome.Interrupted) return new RunResult(StageOutcome.Interrupted, run.Path, completed);
             completed.Add(options.Name);
         }
         return new RunResult(StageOutcome.Completed, run.Path, completed);
+    }
+
+    /// <summary>
+    /// A stage that does not split its work across ranks: rank 0 runs it as if it were alone; the others wait for
+    /// its COMPLETE marker (polling the file, not a collective, so a long stage cannot hit distributed.timeout_s).
+    /// SIGTERM reaches every rank, so a waiting rank stops with the same outcome as rank 0; a failed rank 0 is
+    /// handled by launch (or srun --kill-on-bad-exit), which stops the waiting ranks.
+    /// </summary>
+    private static StageOutcome RunOnWriterOnly(Recipe recipe, RunFolder run, StageFolder folder, StageOptions options, IStageRunner runner,
+        SavedCheckpoint? resumeFrom, bool resuming, TrainingInterrupt interrupt, RunSettings settings)
+    {
+        var distributed = settings.Distributed;
+        if (distributed.IsWriter)
+        {
+            using (var log = RunLogging.Create(run.LogPath, LogLevel.Information, quietConsole: false))
+                log.Warning("stage {Stage} (kind {Kind}) runs on rank 0 only; the other {Others} ranks wait for it", options.Name, SchemaNames.EnumName(options.Kind), distributed.WorldSize - 1);
+            var outcome = RunStage(recipe, run, folder, options, runner, resumeFrom, resuming, interrupt, settings with { Distributed = DistributedContext.Single });
+            if (outcome == StageOutcome.Completed) distributed.Barrier();
+            return outcome;
+        }
+        while (!folder.IsComplete)
+        {
+            if (interrupt.IsRequested) return StageOutcome.Interrupted;
+            Thread.Sleep(500);
+        }
+        distributed.Barrier();
+        return StageOutcome.Completed;
     }
 
     private enum StageStart { Run, Skip }
