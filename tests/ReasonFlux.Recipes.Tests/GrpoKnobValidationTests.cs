@@ -20,6 +20,7 @@ public class GrpoKnobValidationTests
     [InlineData("algorithm:\n  loss_norm_constant: 100\n", "algorithm.loss_norm_constant", "only applies to loss_aggregation: seq_sum_norm")]
     [InlineData("rollout:\n  top_p: 0.9\nalgorithm:\n  tis_cap: 2\n", "algorithm.tis_cap", "needs rollout.top_p 1")]
     [InlineData("rollout:\n  stop: [\"</answer>\", \"\"]\n", "rollout.stop[1]", "must not be empty")]
+    [InlineData("rollout:\n  max_kv_tokens: 1000\n", "rollout.max_kv_tokens", "less than one row's cache: data.max_prompt_tokens 512 + rollout.max_new_tokens 1024")]
     [InlineData("rollout:\n  max_sampling_rounds: 2\n", "rollout.max_sampling_rounds", "only applies with rollout.dynamic_sampling")]
     [InlineData("reward:\n  overlong:\n    mode: penalty\n", "reward.overlong.buffer_tokens", "mode: penalty needs buffer_tokens")]
     [InlineData("rollout:\n  max_new_tokens: 100\nreward:\n  overlong:\n    mode: penalty\n    buffer_tokens: 200\n", "reward.overlong.buffer_tokens", "longer than rollout.max_new_tokens 100")]

@@ -53,6 +53,10 @@ public sealed record GrpoRolloutOptions
     [Doc("Strings that end a completion once its decoded text contains one (e.g. \"</answer>\"); the text is cut before it, the tokens that wrote it stay in the loss. Besides the model's stop tokens.")]
     public IReadOnlyList<string> Stop { get; init; } = ValueList<string>.Empty;
 
+    [Doc("Token budget of the KV cache: the rollout engine decodes at most this many rows × (longest prompt + max_new_tokens) tokens at once and queues the rest for the next batch. Must hold one row (data.max_prompt_tokens + max_new_tokens).")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public long MaxKvTokens { get; init; } = 65536;
+
     [Doc("DAPO dynamic sampling: drop prompt groups whose rewards are all equal (they carry no advantage) and sample prompts_per_step more prompts, round after round, until prompts_per_step groups are kept or max_sampling_rounds rounds ran; the step then trains on the groups it kept (none: no update that step).")]
     public bool DynamicSampling { get; init; }
 
@@ -219,6 +223,10 @@ public sealed record GrpoTrainingOptions
     [ValueRange(1, double.PositiveInfinity)]
     public int? GradAccumulation { get; init; }
 
+    [Doc("Split each optimizer update's sequences into forward/backward passes of at most this many padded tokens (sequences × longest prompt + completion), longest first, instead of micro_batch_size sequences each; null: micro_batch_size. The loss is normalised over the whole update, so the gradient is the same.")]
+    [ValueRange(1, double.PositiveInfinity)]
+    public int? MaxTokensPerMicroBatch { get; init; }
+
     [Doc("Passes of optimizer updates over each rollout batch.")]
     [ValueRange(1, 16)]
     public int PpoEpochs { get; init; } = 1;
@@ -291,6 +299,8 @@ public sealed record GrpoOptions : StageOptions
             v.Require(SequencesPerStep % GlobalBatch == 0, "training.grad_accumulation",
                 $"micro_batch_size {Training.MicroBatchSize} × grad_accumulation {Training.GradAccumulation} = {GlobalBatch} must divide the {SequencesPerStep} sequences per step (prompts_per_step {Rollout.PromptsPerStep} × group_size {Rollout.GroupSize})");
         if (Eval.Every > 0) BenchmarkNames.Validate(Eval.Benchmark, "eval.benchmark", v);
+        v.Require(Rollout.MaxKvTokens >= (long)Data.MaxPromptTokens + Rollout.MaxNewTokens, "rollout.max_kv_tokens",
+            $"is {Rollout.MaxKvTokens}, less than one row's cache: data.max_prompt_tokens {Data.MaxPromptTokens} + rollout.max_new_tokens {Rollout.MaxNewTokens}");
         v.Require(Rollout.MaxSamplingRounds is null || Rollout.DynamicSampling, "rollout.max_sampling_rounds", "only applies with rollout.dynamic_sampling: true");
         var overlong = Reward.Overlong;
         if (overlong.Mode == OverlongMode.Penalty)

@@ -25,7 +25,12 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
     public const string ProcessStepsMetric = "reward/process_steps_mean";
     public const string NoSeparatorMetric = "reward/process_no_separator_ratio";
 
-    private readonly RolloutEngine _engine = new(policy.Model, policy.Tokenizer);
+    /// <summary>Generation batches of the step: more than one when rollout.max_kv_tokens cannot hold every row's cache at once.</summary>
+    public const string EngineBatchesMetric = "rollout/batches";
+
+    private int _engineBatches;
+
+    private readonly RolloutEngine _engine = new(policy.Model, policy.Tokenizer, new RolloutEngineOptions { MaxBatchTokens = options.Rollout.MaxKvTokens });
 
     /// <summary>Renders a problem as the policy sees it: a user turn in its chat template, ready for the answer.</summary>
     public static int[] EncodePrompt(LanguageModel policy, string problem) =>
@@ -45,6 +50,7 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
         var kept = new List<Scored>();
         var rewardMetrics = new List<IReadOnlyDictionary<string, double>>();
         int rounds = 0;
+        _engineBatches = 0;
         while (rounds < options.SamplingRounds && kept.Count < wanted * g)
         {
             var round = ScoreRound(takePrompts(wanted), seed + 7_919L * rounds, rewardMetrics);
@@ -71,6 +77,7 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
             [MetricNames.ResponseLengthMax] = lengths.Max(),
             [MetricNames.ResponseClippedRatio] = sampled.Average(s => s.Completion.FinishReason == FinishReason.Length ? 1.0 : 0.0),
             [NonFiniteRewards.Metric] = sampled.Count(s => s.NonFinite),
+            [EngineBatchesMetric] = _engineBatches,
         };
         if (options.Rollout.DynamicSampling)
         {
@@ -107,6 +114,7 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
             StopTokenIds = policy.StopTokenIds, StopStrings = ro.Stop, Seed = seed,
         };
         var completions = _engine.Generate(prompts.Select(p => p.PromptIds).ToArray(), sampling, g);
+        _engineBatches += _engine.LastStats.Batches;
         int n = completions.Count;
         var texts = completions.Select(c => c.Text ?? "").ToArray();
         var scalar = rewards.Score(completions.Select((c, i) => new RewardItem(prompts[c.PromptIndex].Problem, texts[i], prompts[c.PromptIndex].Answer, c.TokenIds.Length)).ToArray());

@@ -18,6 +18,9 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
     /// <summary>Largest |log π_rollout − log π_trainer| over the step's completion tokens, before any update.</summary>
     public const string LogProbDiffMetric = "rollout/logprob_abs_diff_max";
 
+    /// <summary>Forward/backward passes of the step (micro-batches, by count or by training.max_tokens_per_micro_batch).</summary>
+    public const string MicroBatchesMetric = "micro_batches";
+
     /// <summary>Share of completion tokens whose truncated-IS weight hit algorithm.tis_cap.</summary>
     public const string TisTruncatedMetric = "tis/truncated_fraction";
 
@@ -51,7 +54,7 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
         double logprobDiffMax = old is null ? 0 : MaxRolloutDiff(sequences, old);
 
         double lossSum = 0, tokens = 0, clipped = 0, kl = 0, ratio = 0, entropy = 0, tisTruncated = 0, gradNormSum = 0;
-        int updates = 0;
+        int updates = 0, passes = 0;
         for (int epoch = 0; epoch < options.Training.PpoEpochs && !guard.Exhausted; epoch++)
             for (int start = 0; start < sequences.Count && !guard.Exhausted; start += global)
             {
@@ -61,10 +64,11 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
                 double normaliser = _loss.Reduction == LossReduction.TokenMean
                     ? chunk.Where(i => sequences[i].InLoss).Sum(i => (double)sequences[i].CompletionIds.Length)
                     : chunk.Count(i => sequences[i].InLoss);
-                for (int m = 0; m < chunk.Length; m += micro)
+                foreach (var pass in Passes(sequences, chunk, micro))
                 {
                     using var scope = NewDisposeScope();
-                    var rows = chunk.Skip(m).Take(micro).ToArray();
+                    var rows = pass.Select(k => chunk[k]).ToArray();
+                    passes++;
                     var batch = rows.Select(i => sequences[i]).ToArray();
                     var f = Forward(policy, batch, entropy: true);
                     var oldLogp = old is null ? f.LogProbs.detach() : Pad(rows.Select(i => old[i]).ToArray(), f.LogProbs.shape, f.LogProbs.device);
@@ -102,6 +106,7 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
             [MetricNames.GradNorm] = gradNormSum / Math.Max(1, updates),
             [LogProbDiffMetric] = logprobDiffMax,
             ["updates"] = updates,
+            [MicroBatchesMetric] = passes,
         };
         if (_loss.TisCap > 0) metrics[TisTruncatedMetric] = tisTruncated / Math.Max(1, tokens);
         return metrics;
@@ -168,10 +173,9 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
     {
         var result = new float[sequences.Count][];
         using var noGrad = no_grad();
-        for (int start = 0; start < sequences.Count; start += micro)
+        foreach (var rows in Passes(sequences, Enumerable.Range(0, sequences.Count).ToArray(), micro))
         {
             using var scope = NewDisposeScope();
-            var rows = Enumerable.Range(start, Math.Min(micro, sequences.Count - start)).ToArray();
             var logp = Forward(policy, rows.Select(i => sequences[i]).ToArray(), entropy: false).LogProbs;
             int width = (int)logp.size(1);
             var flat = logp.ToFloatArray();
@@ -179,6 +183,14 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
         }
         return result;
     }
+
+    /// <summary>
+    /// Forward/backward passes over <paramref name="rows"/> (indices into <paramref name="sequences"/>), as positions
+    /// into <paramref name="rows"/>: micro_batch_size sequences each, or by training.max_tokens_per_micro_batch padded
+    /// tokens, longest first. The loss normaliser covers the whole update, so the split never changes the gradient.
+    /// </summary>
+    private IReadOnlyList<int[]> Passes(IReadOnlyList<GrpoSequence> sequences, int[] rows, int micro) =>
+        MicroBatchPlan.Split(rows.Select(i => sequences[i].PromptIds.Length + sequences[i].CompletionIds.Length).ToArray(), micro, options.Training.MaxTokensPerMicroBatch);
 
     /// <summary>max |old − rollout| over completion tokens; old rows are in the padded [L−1] layout.</summary>
     private static double MaxRolloutDiff(IReadOnlyList<GrpoSequence> sequences, float[][] old)
