@@ -60,12 +60,50 @@ public class SftDatasetTests
         Assert.Equal(prompt.Length, example.PromptLength);
     }
 
+    [Fact]
+    public void Load_MultiTurnMessages_TargetsEveryAssistantTurnAndNothingElse()
+    {
+        using var dir = new TempDir();
+        var data = Load(dir, """
+            {"messages": [{"role": "system", "content": "S"}, {"role": "user", "content": "U"}, {"role": "assistant", "content": "A"}, {"role": "user", "content": "V"}, {"role": "assistant", "content": "B"}]}
+            """ + "\n");
+        using var lm = TinyModel.Load();
+        var first = lm.Tokenizer.Encode("<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n");
+        var between = lm.Tokenizer.Encode("\n<|im_start|>user\nV<|im_end|>\n<|im_start|>assistant\n");
+        var example = Assert.Single(data.Examples);
+        Assert.Equal([.. first, (int)'A', ImEnd, .. between, (int)'B', ImEnd], example.InputIds);
+        Assert.Equal(first.Length, example.PromptLength);
+        int[] targets = [first.Length, first.Length + 1, first.Length + 2 + between.Length, first.Length + 3 + between.Length];
+        Assert.Equal(targets, Enumerable.Range(0, example.InputIds.Length).Where(i => example.IsTarget(i, completionOnly: true)));
+        Assert.Equal(4, example.TrainedTokens(completionOnly: true));
+        Assert.Equal(example.InputIds.Length - 1, example.TrainedTokens(completionOnly: false));
+
+        // The micro-batch trains on exactly those tokens: the loss is on assistant turns only.
+        using var scope = ReasonFlux.Torch.torch.NewDisposeScope();
+        var micro = SftMicroBatch.Create([example], 0, completionOnly: true, ReasonFlux.Torch.Device.CPU);
+        Assert.Equal([(long)'A', ImEnd, 'B', ImEnd], micro.Targets.ToArray<long>());
+    }
+
+    [Fact]
+    public void Load_MultiTurnMessagesLongerThanMaxSeqLen_IsCutFromTheRightAndCounted()
+    {
+        using var dir = new TempDir();
+        var data = Load(dir, """
+            {"messages": [{"role": "user", "content": "U"}, {"role": "assistant", "content": "A"}, {"role": "user", "content": "V"}, {"role": "assistant", "content": "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"}]}
+            """ + "\n", new SftDataOptions { MaxSeqLen = 50 });
+        var example = Assert.Single(data.Examples);
+        Assert.Equal(50, example.InputIds.Length);
+        Assert.Equal(1, data.TruncatedCompletions);
+        Assert.True(example.IsTarget(example.InputIds.Length - 1, completionOnly: true));
+    }
+
     [Theory]
     [InlineData("{\"prompt\": \"p\"}", "data.jsonl:2: missing required field \"completion\"")]
     [InlineData("{\"prompt\": \"p\", \"completion\": 3}", "data.jsonl:2: field \"completion\" must be a string")]
     [InlineData("{not json", "data.jsonl:2: invalid JSON")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"u\"}]}", "data.jsonl:2: the last of \"messages\" must be")]
     [InlineData("{\"messages\": []}", "data.jsonl:2: field \"messages\" must be a non-empty array")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": 3}, {\"role\": \"assistant\", \"content\": \"a\"}]}", "data.jsonl:2: messages[0] must be {\"role\": \"...\", \"content\": \"...\"} with string values")]
     public void Load_BadLine_ErrorNamesFileAndLine(string badLine, string expected)
     {
         using var dir = new TempDir();

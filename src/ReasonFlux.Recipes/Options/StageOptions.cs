@@ -47,7 +47,7 @@ public abstract record StageOptions : IValidatedOptions
 /// <summary>Data of a supervised fine-tuning stage.</summary>
 public sealed record SftDataOptions
 {
-    [Doc("Training set (.jsonl, one example per line).")]
+    [Doc("Training set (.jsonl, one example per line): {prompt, completion} (keys below) or {\"messages\": [{role, content}, ...]} ending with an assistant turn; with completion_only_loss every assistant turn is a target and nothing else is.")]
     [Required, Path(PathKind.File)]
     public string Train { get; init; } = "";
 
@@ -66,6 +66,14 @@ public sealed record SftDataOptions
 
     [Doc("Shuffle examples each epoch (seeded by training.seed).")]
     public bool Shuffle { get; init; } = true;
+
+    [Doc("Held-out set (.jsonl, same format as train): its mean token loss is logged as eval_loss before the first step, every eval_every steps and after the last; null: none.")]
+    [Path(PathKind.File)]
+    public string? Eval { get; init; }
+
+    [Doc("Steps between eval_loss measurements on data.eval; 0: only before the first step and after the last. Only valid with data.eval.")]
+    [ValueRange(0, double.PositiveInfinity)]
+    public int EvalEvery { get; init; }
 }
 
 /// <summary>Supervised fine-tuning of a policy.</summary>
@@ -81,7 +89,11 @@ public sealed record SftOptions : StageOptions
     public CheckpointOptions Checkpoint { get; init; } = new();
     public LoggingOptions Logging { get; init; } = new();
 
-    public override void Validate(OptionsValidation v) => PrecisionRules.Validate(Model, Optimizer, v);
+    public override void Validate(OptionsValidation v)
+    {
+        v.Require(Data.Eval is not null || Data.EvalEvery == 0, "data.eval_every", "only applies with data.eval (a held-out set)");
+        PrecisionRules.Validate(Model, Optimizer, v);
+    }
 }
 
 /// <summary>Data of a PRM training stage.</summary>

@@ -10,9 +10,10 @@ namespace ReasonFlux.Training.Sft;
 /// <summary>
 /// A supervised fine-tuning set, tokenized up front. Each JSONL line is either
 /// <c>{PROMPT_KEY: "...", COMPLETION_KEY: "..."}</c> (keys from <see cref="SftDataOptions"/>) or
-/// <c>{"messages": [{role, content}, ...]}</c> whose last message is the assistant turn to learn.
-/// The prompt (the user turn, or every message before the last) is rendered with the policy's chat template
-/// and add_generation_prompt; the completion is the text itself followed by the end-of-turn token
+/// <c>{"messages": [{role, content}, ...]}</c> ending with an assistant turn (<see cref="Conversation"/>): with
+/// completion-only loss every assistant turn is a target, nothing else is.
+/// The prompt (the user turn, or every message before the assistant turn) is rendered with the policy's chat
+/// template and add_generation_prompt; the completion is the text itself followed by the end-of-turn token
 /// (<see cref="EndOfTurnTokenId"/>) unless it already ends with it.
 /// </summary>
 /// <remarks>
@@ -20,7 +21,8 @@ namespace ReasonFlux.Training.Sft;
 /// and the start of the completion: the prompt is cut from the left down to max(max_seq_len − completion,
 /// min(prompt, max_seq_len / 2)) tokens; only a completion longer than what remains is cut from the right (its
 /// end token is then lost). Both counts are reported in <see cref="TruncatedPrompts"/> and
-/// <see cref="TruncatedCompletions"/> so a trainer can log them.
+/// <see cref="TruncatedCompletions"/> so a trainer can log them. A conversation with several assistant turns is cut
+/// from the right (its later turns are lost, counted as a truncated completion).
 /// </remarks>
 public sealed class SftDataset
 {
@@ -65,7 +67,18 @@ public sealed class SftDataset
         int truncatedPrompts = 0, truncatedCompletions = 0;
         foreach (var record in JsonlReader.Read(path))
         {
-            var (promptText, completionText) = Texts(record, options, template);
+            var messages = record.Has("messages") && !record.Has(options.PromptKey) ? Conversation.Messages(record) : null;
+            if (messages is not null && messages.Count(m => Conversation.Role(m) == "assistant") > 1)
+            {
+                var turns = Conversation.Tokenize(Conversation.Segments(record, messages, template), tokenizer, endTokenId, options.MaxSeqLen, out bool cut);
+                if (cut) truncatedCompletions++;
+                var multi = new SftExample(turns.Ids, Array.IndexOf(turns.Mask, true), record.Location, turns.Mask);
+                if (multi.TrainedTokens(options.CompletionOnlyLoss) <= 0)
+                    throw record.Error($"max_seq_len {options.MaxSeqLen} leaves no assistant token to train on");
+                examples.Add(multi);
+                continue;
+            }
+            var (promptText, completionText) = Texts(record, messages, options, template);
             var prompt = tokenizer.Encode(promptText);
             var completion = tokenizer.Encode(completionText);
             if (completion.Length == 0 || completion[^1] != endTokenId) completion = [.. completion, endTokenId];
@@ -90,19 +103,15 @@ public sealed class SftDataset
         return (keepPrompt, maxSeqLen - keepPrompt);
     }
 
-    private static (string Prompt, string Completion) Texts(JsonlRecord record, SftDataOptions options, ChatTemplate template)
+    private static (string Prompt, string Completion) Texts(JsonlRecord record, JsonArray? messages, SftDataOptions options, ChatTemplate template)
     {
         try
         {
-            if (record.Has("messages") && !record.Has(options.PromptKey))
+            if (messages is not null)
             {
-                if (record.Value["messages"] is not JsonArray messages || messages.Count == 0)
-                    throw record.Error("field \"messages\" must be a non-empty array of {role, content} objects");
-                if (messages[^1] is not JsonObject last || last["role"]?.GetValue<string>() != "assistant" || last["content"] is not JsonValue content
-                    || !content.TryGetValue<string>(out var completion))
-                    throw record.Error("the last of \"messages\" must be {\"role\": \"assistant\", \"content\": \"...\"}: it is the completion to learn");
+                // One assistant turn, the last: the history rendered with the generation prompt, then its text.
                 var history = new JsonArray(messages.Take(messages.Count - 1).Select(m => m?.DeepClone()).ToArray());
-                return (template.RenderJson(history, addGenerationPrompt: true), completion);
+                return (template.RenderJson(history, addGenerationPrompt: true), messages[^1]!["content"]!.GetValue<string>());
             }
             var prompt = record.GetString(options.PromptKey);
             return (template.Render([ChatMessage.User(prompt)], addGenerationPrompt: true), record.GetString(options.CompletionKey));
@@ -110,11 +119,6 @@ public sealed class SftDataset
         catch (JinjaException e)
         {
             throw record.Error($"chat template {template.Name}: {e.Message}");
-        }
-        catch (InvalidOperationException e)
-        {
-            // GetValue<string> on a role that is not a string.
-            throw record.Error($"bad \"messages\": {e.Message}");
         }
     }
 }

@@ -21,6 +21,9 @@ public sealed class SftRunner : StageRunner<SftOptions>
     /// <summary>Metric: tokens that carried a loss in the step.</summary>
     public const string TrainedTokensMetric = "tokens";
 
+    /// <summary>Metric: mean token loss on data.eval.</summary>
+    public const string EvalLossMetric = "eval_loss";
+
     public override StageKind Kind => StageKind.Sft;
 
     public override bool RunsDataParallel => true;
@@ -58,6 +61,11 @@ public sealed class SftRunner : StageRunner<SftOptions>
             log.Warning("max_seq_len {MaxSeqLen}: {Count} of {Total} completions were cut from the right (the model never sees their end)",
                 options.Data.MaxSeqLen, data.TruncatedCompletions, data.Count);
 
+        var held = options.Data.Eval is { } evalPath
+            ? SftDataset.Load(evalPath, options.Data, policy.Tokenizer, policy.ChatTemplate, data.EndTokenId)
+            : null;
+        if (held is not null) log.Information("sft: {Examples} held-out examples from {Path} for eval_loss", held.Count, held.Path);
+
         var cursor = new DataCursor(data.Count, training.Seed, options.Data.Shuffle);
         using var trainer = new SftTrainer(policy, options.Optimizer, options.Data.CompletionOnlyLoss,
             new NonFiniteStepGuard(training.MaxConsecutiveSkips, GradientFault), dataParallel);
@@ -68,6 +76,10 @@ public sealed class SftRunner : StageRunner<SftOptions>
         dataParallel.SynchronizeWeights(trainer.Optimizer);
 
         context.Progress.Start(options.Name, totalSteps, context.FirstStep);
+        double EvalLoss() => trainer.EvalLoss(held!.Examples, training.MicroBatchSize, training.MaxTokensPerMicroBatch);
+        // Step 0: the curve starts from the model before any update (not repeated on resume).
+        if (held is not null && context.FirstStep == 1)
+            context.Metrics.Log(0, new Dictionary<string, double> { [EvalLossMetric] = EvalLoss() });
         for (long step = context.FirstStep; step <= totalSteps; step++)
         {
             var watch = Stopwatch.StartNew();
@@ -78,7 +90,7 @@ public sealed class SftRunner : StageRunner<SftOptions>
             double seconds = watch.Elapsed.TotalSeconds;
             if (result.Skipped)
                 log.Warning("sft step {Step}: loss {Loss}, gradient norm {Norm}: not finite, the optimizer step was skipped", step, result.Loss, result.GradNorm);
-            context.ReportStep(step, new Dictionary<string, double>
+            var metrics = new Dictionary<string, double>
             {
                 [MetricNames.Loss] = result.Loss,
                 [MetricNames.LearningRate] = lr,
@@ -87,7 +99,15 @@ public sealed class SftRunner : StageRunner<SftOptions>
                 [MetricNames.TokensPerSecond] = result.Tokens / Math.Max(seconds, 1e-9),
                 [MetricNames.StepTimeSeconds] = seconds,
                 [NonFiniteStepGuard.SkippedStepsMetric] = trainer.Guard.SkippedSteps,
-            }, isLast: step == totalSteps);
+            };
+            if (held is not null && (step == totalSteps || (options.Data.EvalEvery > 0 && step % options.Data.EvalEvery == 0)))
+            {
+                metrics[EvalLossMetric] = EvalLoss();
+                // Off a log_every step the step's metrics are not written: write eval_loss on its own.
+                if (step % context.LogEvery != 0 && step != totalSteps)
+                    context.Metrics.Log(step, new Dictionary<string, double> { [EvalLossMetric] = metrics[EvalLossMetric] });
+            }
+            context.ReportStep(step, metrics, isLast: step == totalSteps);
             StepCompleted?.Invoke(step);
             if (trainer.Guard.Exhausted)
             {

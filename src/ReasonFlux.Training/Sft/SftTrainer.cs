@@ -87,5 +87,30 @@ public sealed class SftTrainer : IDisposable
         return new SftStepResult(lossSum / trained, norm, trained, tokens, Skipped: !stepped);
     }
 
+    /// <summary>
+    /// Mean token cross-entropy over every trained token of <paramref name="examples"/> (the held-out set), without
+    /// autograd and without touching the weights, batched as <see cref="Step"/> batches.
+    /// </summary>
+    public double EvalLoss(IReadOnlyList<SftExample> examples, int microBatchSize, int? maxTokensPerMicroBatch = null)
+    {
+        if (examples.Count == 0) throw new ArgumentException("empty evaluation set", nameof(examples));
+        using var noGrad = no_grad();
+        var device = _policy.Model.Model.Device;
+        double lossSum = 0;
+        long trained = 0;
+        foreach (var passRows in MicroBatchPlan.Split(examples.Select(e => e.InputIds.Length).ToArray(), microBatchSize, maxTokensPerMicroBatch))
+        {
+            using var scope = NewDisposeScope();
+            var micro = SftMicroBatch.Create(passRows.Select(i => examples[i]).ToList(), _policy.PadTokenId, _completionOnly, device);
+            if (micro.TrainedTokens == 0) continue;
+            var hidden = _policy.Model.Model.forward(micro.InputIds, micro.AttentionMask);
+            var rows = hidden.reshape(-1, hidden.size(-1)).index_select(0, micro.PredictorPositions);
+            lossSum += _policy.Model.TokenLogProbs(rows, micro.Targets).sum().neg().ToDouble();
+            trained += micro.TrainedTokens;
+        }
+        if (trained == 0) throw new InvalidOperationException("the evaluation set has no token to score");
+        return lossSum / trained;
+    }
+
     public void Dispose() => Optimizer.Dispose();
 }
