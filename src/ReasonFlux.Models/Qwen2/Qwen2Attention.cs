@@ -28,12 +28,13 @@ public sealed class Qwen2Attention : nn.Module
     /// <param name="mask">the forward pass's mask over S = cached + T keys</param>
     public Tensor forward(Tensor x, (Tensor Cos, Tensor Sin) rotary, AttentionMask mask, KvCache? cache)
     {
+        using var scope = NewDisposeScope(); // see Qwen2DecoderLayer.forward
         long b = x.size(0), t = x.size(1), d = _c.HeadDim;
         var q = F.apply_rotary(_q.forward(x).view(b, t, _c.NumAttentionHeads, d).transpose(1, 2), rotary.Cos, rotary.Sin);
         var k = F.apply_rotary(_k.forward(x).view(b, t, _c.NumKeyValueHeads, d).transpose(1, 2), rotary.Cos, rotary.Sin);
         var v = _v.forward(x).view(b, t, _c.NumKeyValueHeads, d).transpose(1, 2);
         if (cache is not null) (k, v) = cache.Append(_layer, k, v);
         var attn = F.attention(q, k, v, mask);
-        return _o.forward(attn.transpose(1, 2).reshape(b, t, _c.NumAttentionHeads * d));
+        return _o.forward(attn.transpose(1, 2).reshape(b, t, _c.NumAttentionHeads * d)).MoveToOuterDisposeScope();
     }
 }

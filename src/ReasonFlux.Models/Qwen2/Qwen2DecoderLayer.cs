@@ -19,9 +19,16 @@ public sealed class Qwen2DecoderLayer : nn.Module
         _postNorm = RegisterModule("post_attention_layernorm", Layers.Norm(p, prefix + "post_attention_layernorm", c.HiddenSize, c.RmsNormEps));
     }
 
+    /// <remarks>
+    /// Each block frees its intermediates when it returns instead of leaving them to the caller's dispose scope:
+    /// held to the end of a forward pass, every layer's activations stay allocated at once (hundreds of MB for a
+    /// prefill), which costs page faults and cache misses that eager PyTorch, freeing by refcount, never pays.
+    /// Autograd keeps what backward needs through its own references, so this is safe while training too.
+    /// </remarks>
     public Tensor forward(Tensor x, (Tensor Cos, Tensor Sin) rotary, AttentionMask mask, KvCache? cache)
     {
+        using var scope = NewDisposeScope();
         var h = x + _attn.forward(_inputNorm.forward(x), rotary, mask, cache);
-        return h + _mlp.forward(_postNorm.forward(h));
+        return (h + _mlp.forward(_postNorm.forward(h))).MoveToOuterDisposeScope();
     }
 }

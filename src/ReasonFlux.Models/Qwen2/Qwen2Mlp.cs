@@ -16,5 +16,10 @@ public sealed class Qwen2Mlp : nn.Module
         _down = RegisterModule("down_proj", Layers.Linear(p, prefix + "down_proj", c.HiddenSize, c.IntermediateSize, bias: false));
     }
 
-    public Tensor forward(Tensor x) => _down.forward(nn.functional.swiglu(_gate.forward(x), _up.forward(x)));
+    public Tensor forward(Tensor x)
+    {
+        // Intermediates die here, not at the caller's scope: see Qwen2DecoderLayer.forward.
+        using var scope = NewDisposeScope();
+        return _down.forward(nn.functional.swiglu(_gate.forward(x), _up.forward(x))).MoveToOuterDisposeScope();
+    }
 }

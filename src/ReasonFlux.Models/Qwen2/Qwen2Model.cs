@@ -54,7 +54,11 @@ public sealed class Qwen2Model : nn.Module
         var mask = F.attention_mask(t, cached + t, cached, keyValid, h);
         bool checkpointed = GradientCheckpointing && cache is null && is_grad_enabled();
         for (int i = 0; i < _layers.Count; i++)
-            h = checkpointed ? CheckpointedLayer(_layers[i], h, rotary, mask) : _layers[i].forward(h, rotary, mask, cache);
+        {
+            var next = checkpointed ? CheckpointedLayer(_layers[i], h, rotary, mask) : _layers[i].forward(h, rotary, mask, cache);
+            h.Dispose(); // the previous hidden state: only autograd (by its own reference) may still need it
+            h = next;
+        }
         cache?.Advance(t);
         return _norm.forward(h);
     }
