@@ -18,6 +18,9 @@ namespace ReasonFlux.Training.Prm;
 /// loads (layout in <see cref="PrmModelFolder"/>). Metrics per step: loss, loss/step, loss/final, lr, grad_norm.
 /// Model dtype follows model.dtype (fp32 master weights for bf16/fp16, optimizer.master_dtype); weight decay
 /// applies to every parameter; model.gradient_checkpointing recomputes each decoder layer in backward.
+/// Data parallel (<see cref="DataParallel"/>): the global batch is micro_batch_size × grad_accumulation × world,
+/// every rank draws it and trains on its share, the loss is divided by the global sequence count, and the
+/// gradients are summed over ranks, so a run on N ranks equals one process with N times the accumulation.
 /// </summary>
 public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
 {
@@ -25,6 +28,8 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
     public const string FinalLossMetric = "loss/final";
 
     public override StageKind Kind => StageKind.Prm;
+
+    public override bool RunsDataParallel => true;
 
     /// <summary>Called after each optimizer step, before the interrupt check (embedding and tests: e.g. request a stop at a given step).</summary>
     public Action<long, StageContext>? AfterStep { get; init; }
@@ -36,7 +41,8 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
     {
         if (o.Head == PrmHead.Scalar && o.Loss.LambdaFinal == 0)
             throw new InvalidDataException("loss.lambda_final is 0 but a scalar head only has the trajectory-level output: nothing would be trained");
-        var device = ModelResolver.TrainingDevice();
+        var dataParallel = new DataParallel(context.Distributed);
+        var device = ModelResolver.TrainingDevice(context.Distributed.LocalRank);
         var dtype = ModelResolver.ToScalarType(o.Model.Dtype);
         var log = context.Log;
 
@@ -51,7 +57,9 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         }
         else
         {
-            var baseDir = ModelResolver.Materialize(o.Model.Path, context.Folder.Path, o.Training.Seed);
+            // A built-in base model is written into the stage folder once, by rank 0, before the others read it.
+            string baseDir = "";
+            context.Distributed.WriterFirst(() => baseDir = ModelResolver.Materialize(o.Model.Path, context.Folder.Path, o.Training.Seed));
             tokenizer = PrmTokenizerFiles.Prepare(baseDir, o.StepSeparator, Qwen2Config.Load(baseDir).VocabSize, o.Model.ChatTemplate);
             (model, config) = PrmModelFolder.Create(baseDir, o.Head, dtype, device, o.Training.Seed);
             if (tokenizer.AddedSeparator)
@@ -68,7 +76,8 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
             log.Warning("{Count} examples are longer than data.max_seq_len {Max}: cut at the end, losing {Steps} step targets", data.TruncatedExamples, o.Data.MaxSeqLen, data.TruncatedSteps);
 
         var t = o.Training;
-        long total = t.Steps ?? Math.Max(1, (long)Math.Ceiling(t.Epochs * data.Count / t.GlobalBatch));
+        long globalBatch = t.GlobalBatch * dataParallel.WorldSize;
+        long total = t.Steps ?? Math.Max(1, (long)Math.Ceiling(t.Epochs * data.Count / globalBatch));
         var cursor = new DataCursor(data.Count, t.Seed, o.Data.Shuffle);
         var parameters = model.parameters().ToArray();
         using var optimizer = ModelResolver.CreateOptimizer(parameters, dtype, o.Optimizer);
@@ -80,7 +89,9 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
             cursor.Restore(state["cursor"]?.AsObject() ?? throw new InvalidDataException($"{from.Path}: trainer state has no \"cursor\""));
             guard.Restore(state);
         }
-        log.Information("prm: {Examples} examples, {Steps} steps of {Batch} sequences, head {Head}, on {Device}", data.Count, total, t.GlobalBatch, o.Head, device);
+        dataParallel.SynchronizeWeights(optimizer);
+        log.Information("prm: {Examples} examples, {Steps} steps of {Batch} sequences ({Micro} × {Accumulation} × {World} ranks), head {Head}, on {Device}",
+            data.Count, total, globalBatch, t.MicroBatchSize, t.GradAccumulation, dataParallel.WorldSize, o.Head, device);
 
         void SaveModel(string directory, ScalarType saveDtype)
         {
@@ -106,18 +117,25 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
             optimizer.zero_grad();
             double stepSum = 0, finalSum = 0;
             long tokens = 0;
-            var stepBatch = cursor.Take(checked((int)t.GlobalBatch)).Select(i => data.Examples[i]).ToArray();
+            // Every rank draws the same global batch and trains on its share of it.
+            var stepBatch = dataParallel.Shard(cursor.Take(checked((int)globalBatch)).Select(i => data.Examples[i]).ToArray());
             foreach (var rows in MicroBatchPlan.Split(stepBatch.Select(e => e.InputIds.Length).ToArray(), t.MicroBatchSize, t.MaxTokensPerMicroBatch))
             {
                 var batch = rows.Select(i => stepBatch[i]).ToArray();
                 using var scope = NewDisposeScope();
                 var sums = objective.Compute(model, batch);
-                sums.Loss.div(t.GlobalBatch).backward();
+                sums.Loss.div(globalBatch).backward();
                 stepSum += sums.StepLoss;
                 finalSum += sums.FinalLoss;
                 tokens += sums.Tokens;
             }
-            double loss = (o.Loss.LambdaStep * stepSum + o.Loss.LambdaFinal * finalSum) / t.GlobalBatch;
+            dataParallel.AllReduceGradients(parameters);
+            if (dataParallel.WorldSize > 1)
+            {
+                var sums = context.Distributed.Sum(stepSum, finalSum, tokens);
+                (stepSum, finalSum, tokens) = (sums[0], sums[1], (long)sums[2]);
+            }
+            double loss = (o.Loss.LambdaStep * stepSum + o.Loss.LambdaFinal * finalSum) / globalBatch;
             double lr = LearningRateSchedule.At(o.Optimizer, step, total);
             var (gradNorm, stepped) = guard.Step(optimizer, parameters, loss, o.Optimizer.MaxGradNorm > 0 ? o.Optimizer.MaxGradNorm : double.MaxValue, lr);
             if (!stepped) log.Warning("prm step {Step}: loss {Loss}, gradient norm {Norm}: not finite, the optimizer step was skipped", step, loss, gradNorm);
@@ -126,14 +144,14 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
             var metrics = new Dictionary<string, double>
             {
                 [MetricNames.Loss] = loss,
-                [FinalLossMetric] = finalSum / t.GlobalBatch,
+                [FinalLossMetric] = finalSum / globalBatch,
                 [MetricNames.LearningRate] = lr,
                 [MetricNames.GradNorm] = gradNorm,
                 [MetricNames.StepTimeSeconds] = seconds,
                 [MetricNames.TokensPerSecond] = tokens / Math.Max(seconds, 1e-9),
                 [NonFiniteStepGuard.SkippedStepsMetric] = guard.SkippedSteps,
             };
-            if (o.Head == PrmHead.TwoClass) metrics[StepLossMetric] = stepSum / t.GlobalBatch;
+            if (o.Head == PrmHead.TwoClass) metrics[StepLossMetric] = stepSum / globalBatch;
             context.ReportStep(step, metrics, step == total);
             AfterStep?.Invoke(step, context);
             if (guard.Exhausted)
@@ -143,7 +161,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
                 throw guard.Diverged("prm", step, guard.TookAnyStep ? $"the last good state was saved as checkpoint step {step}" : "no step succeeded, so no checkpoint was written");
             }
 
-            if (context.Interrupt.IsRequested)
+            if (context.StopRequested())
             {
                 Save(step);
                 return StageOutcome.Interrupted;
@@ -151,7 +169,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
             if (context.ShouldSave(step)) Save(step);
         }
 
-        SaveModel(context.OutputDirectory, ModelResolver.SaveDtype(o.Model, config.TorchDtype));
+        context.WriteOutput(dir => SaveModel(dir, ModelResolver.SaveDtype(o.Model, config.TorchDtype)));
         log.Information("prm: wrote {Output}", context.OutputDirectory);
         return StageOutcome.Completed;
     }
