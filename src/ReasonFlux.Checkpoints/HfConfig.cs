@@ -33,7 +33,11 @@ public sealed class HfConfig
         JsonNode? node;
         try
         {
-            node = JsonNode.Parse(File.ReadAllBytes(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Disallow });
+            // A duplicate key would otherwise surface later as a bare ArgumentException from the first lookup (found by fuzzing).
+            var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Disallow, AllowDuplicateProperties = false };
+            byte[] bytes = File.ReadAllBytes(path);
+            using (var doc = JsonDocument.Parse(bytes, options)) ReasonFlux.IO.JsonStrings.Validate(doc.RootElement, path);
+            node = JsonNode.Parse(bytes, documentOptions: options);
         }
         catch (JsonException e)
         {

@@ -58,6 +58,7 @@ public sealed class SafetensorsIndex
         using (doc)
         {
             var root = doc.RootElement;
+            ReasonFlux.IO.JsonStrings.Validate(root, path);
             if (root.ValueKind != JsonValueKind.Object)
                 throw new InvalidDataException($"{path}: index must be a JSON object, got {root.ValueKind}");
             JsonElement? weightMapElement = null;

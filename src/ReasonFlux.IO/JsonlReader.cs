@@ -16,6 +16,8 @@ public static class JsonlReader
     /// <summary>Longest line accepted, in bytes (a 100k-token sample is about half a megabyte).</summary>
     public const int MaxLineBytes = 16 * 1024 * 1024;
 
+    private static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
+
     public static IEnumerable<JsonlRecord> Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: file not found", path);
@@ -39,23 +41,26 @@ public static class JsonlReader
             {
                 throw new InvalidDataException($"{path}:{lineNumber}: {e.Message}");
             }
-            var span = bytes.Span;
-            if (lineNumber == 1 && span.StartsWith("\uFEFF"u8)) span = span[3..];
-            if (!span.IsEmpty && span[^1] == (byte)'\r') span = span[..^1];
-            if (IsBlank(span)) continue;
-            if (!Utf8.IsValid(span))
-                throw new InvalidDataException($"{path}:{lineNumber}: not valid UTF-8 (first bad byte at column {FirstInvalidByte(span) + 1})");
-            JsonNode? node;
+            if (lineNumber == 1 && bytes.Span.StartsWith("\uFEFF"u8)) bytes = bytes[3..];
+            if (!bytes.IsEmpty && bytes.Span[^1] == (byte)'\r') bytes = bytes[..^1];
+            if (IsBlank(bytes.Span)) continue;
+            if (!Utf8.IsValid(bytes.Span))
+                throw new InvalidDataException($"{path}:{lineNumber}: not valid UTF-8 (first bad byte at column {FirstInvalidByte(bytes.Span) + 1})");
+            JsonElement root;
             try
             {
-                node = JsonNode.Parse(span);
+                // Duplicate keys are refused here: JsonObject would otherwise throw a bare ArgumentException at the
+                // first lookup, naming no file or line (found by tests/fuzz). Escaped lone surrogates likewise.
+                using var doc = JsonDocument.Parse(bytes, StrictJson);
+                JsonStrings.Validate(doc.RootElement, $"{path}:{lineNumber}");
+                root = doc.RootElement.Clone(); // the line buffer is reused for the next line
             }
             catch (JsonException e)
             {
                 throw new InvalidDataException($"{path}:{lineNumber}: invalid JSON: {e.Message}", e);
             }
-            if (node is not JsonObject obj)
-                throw new InvalidDataException($"{path}:{lineNumber}: expected a JSON object, got {node?.GetValueKind().ToString() ?? "null"}");
+            if (root.ValueKind != JsonValueKind.Object || JsonObject.Create(root) is not { } obj)
+                throw new InvalidDataException($"{path}:{lineNumber}: expected a JSON object, got {root.ValueKind}");
             yield return new JsonlRecord(path, lineNumber, obj);
         }
     }

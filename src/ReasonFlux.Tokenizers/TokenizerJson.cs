@@ -25,7 +25,17 @@ internal static class TokenizerJson
     {
         try
         {
-            return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 });
+            var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 });
+            try
+            {
+                ReasonFlux.IO.JsonStrings.Validate(doc.RootElement, source);
+            }
+            catch
+            {
+                doc.Dispose();
+                throw;
+            }
+            return doc;
         }
         catch (JsonException e)
         {

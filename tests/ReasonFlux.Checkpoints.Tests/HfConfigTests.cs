@@ -41,6 +41,16 @@ public sealed class HfConfigTests : IDisposable
     }
 
     [Fact]
+    public void Load_DuplicateKey_IsInvalidDataNamingTheFile()
+    {
+        // Found by tests/fuzz (model-config): the duplicate used to surface as a bare ArgumentException on first lookup.
+        File.WriteAllText(_dir.File("config.json"), "{\"hidden_size\": 64, \"hidden_size\": 128}");
+        var e = Assert.Throws<InvalidDataException>(() => HfConfig.Load(_dir.Path).GetInt("hidden_size"));
+        Assert.Contains("config.json", e.Message);
+        Assert.Contains("hidden_size", e.Message);
+    }
+
+    [Fact]
     public void Getters_Qwen2Config_ReadTypedValues()
     {
         var c = Load();

@@ -19,6 +19,16 @@ public sealed class JsonlReaderTests : IDisposable
     }
 
     [Fact]
+    public void Read_DuplicateKey_FailsNamingFileAndLine()
+    {
+        // Found by tests/fuzz (jsonl): JsonObject used to throw a bare ArgumentException at the first lookup.
+        File.WriteAllText(_path, "{\"completion\": \"a\"}\n{\"completion\": \"a\", \"completion\": \"b\"}\n");
+        var e = Assert.Throws<InvalidDataException>(() => JsonlReader.ReadAll(_path).ForEach(r => r.Has("completion")));
+        Assert.StartsWith($"{_path}:2: invalid JSON", e.Message);
+        Assert.Contains("completion", e.Message);
+    }
+
+    [Fact]
     public void Read_InvalidUtf8_FailsNamingFileAndLine()
     {
         File.WriteAllBytes(_path, [.. "{\"a\": \"ok\"}\n{\"a\": \"b"u8, 0xFF, 0xFE, .. "\"}\n"u8]);

@@ -33,6 +33,11 @@ public static class RecipeLoader
             var inner = e.InnerException as YamlException ?? e;
             throw new RecipeException([new RecipeError(new SourceLocation(sourceName, (int)inner.Start.Line, (int)inner.Start.Column), "", "malformed YAML: " + Clean(inner.Message))]);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this on some malformed plain scalars instead of a YamlException (found by tests/fuzz).
+            throw new RecipeException([new RecipeError(new SourceLocation(sourceName, 1, 1), "", $"malformed YAML: the YAML parser gave up ({e.Message})")]);
+        }
         if (stream.Documents.Count == 0)
             throw new RecipeException([new RecipeError(new SourceLocation(sourceName, 1, 1), "", "the recipe is empty")]);
         if (stream.Documents.Count > 1)

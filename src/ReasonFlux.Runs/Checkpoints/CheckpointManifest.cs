@@ -40,13 +40,27 @@ public sealed record CheckpointManifest(
                 ?? throw new InvalidDataException($"{path}: empty manifest");
             if (m.Format != CurrentFormat) throw new InvalidDataException($"{path}: manifest format {m.Format}, this reasonflux reads format {CurrentFormat}");
             if (m.Files is null || m.Metadata is null) throw new InvalidDataException($"{path}: manifest lacks files or metadata");
+            // Found by tests/fuzz: a missing "path" reached Path.Combine as null; "../x" or "./x" must not name files
+            // outside the folder or miss the hash table.
+            for (int i = 0; i < m.Files.Count; i++)
+            {
+                var f = m.Files[i] ?? throw new InvalidDataException($"{path}: files[{i}] is null");
+                if (!IsPlainRelativePath(f.Path)) throw new InvalidDataException($"{path}: files[{i}].path must be a plain relative path inside the checkpoint, got {(f.Path is null ? "nothing" : $"\"{f.Path}\"")}");
+                if (f.Bytes < 0) throw new InvalidDataException($"{path}: files[{i}].bytes is negative ({f.Bytes})");
+                if (f.Sha256 is not { Length: 64 } || !f.Sha256.All(char.IsAsciiHexDigit)) throw new InvalidDataException($"{path}: files[{i}].sha256 must be 64 hex digits");
+            }
+            if (m.Metadata.Any(kv => kv.Value is null)) throw new InvalidDataException($"{path}: metadata values must be strings");
             return m;
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             throw new InvalidDataException($"{path}: malformed manifest: {e.Message}", e);
         }
     }
+
+    private static bool IsPlainRelativePath(string? p) =>
+        !string.IsNullOrEmpty(p) && !p.StartsWith('/') && !p.Contains('\\') && !p.Contains('\0') && p != FileName
+        && p.Split('/').All(part => part is not ("" or "." or ".."));
 }
 
 /// <summary>A complete, verified checkpoint folder.</summary>

@@ -175,7 +175,7 @@ public sealed partial class CheckpointStore
         var actual = HashFiles(checkpointDirectory, flushToDisk: false).ToDictionary(f => f.Path);
         foreach (var f in manifest.Files)
         {
-            if (!string.Equals(actual[f.Path].Sha256, f.Sha256, StringComparison.OrdinalIgnoreCase))
+            if (!actual.TryGetValue(f.Path, out var found) || !string.Equals(found.Sha256, f.Sha256, StringComparison.OrdinalIgnoreCase))
                 return $"{Path.Combine(checkpointDirectory, f.Path)}: SHA-256 mismatch (corrupt file)";
         }
         checkpoint = new SavedCheckpoint(manifest.Step, checkpointDirectory, manifest);
