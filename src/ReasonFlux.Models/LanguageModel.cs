@@ -9,8 +9,9 @@ namespace ReasonFlux.Models;
 /// <summary>A causal LM with the tokenizer and chat template of its folder: what a policy or a judge needs.</summary>
 public sealed class LanguageModel : IDisposable
 {
-    private LanguageModel(Qwen2ForCausalLM model, BpeTokenizer tokenizer, ChatTemplate chatTemplate, string directory)
+    private LanguageModel(Qwen2ForCausalLM model, BpeTokenizer tokenizer, ChatTemplate chatTemplate, string directory, IReadOnlyList<string> unusedTensors)
     {
+        UnusedTensors = unusedTensors;
         Model = model;
         Tokenizer = tokenizer;
         ChatTemplate = chatTemplate;
@@ -21,6 +22,9 @@ public sealed class LanguageModel : IDisposable
     public BpeTokenizer Tokenizer { get; }
     public ChatTemplate ChatTemplate { get; }
     public string Directory { get; }
+
+    /// <summary>Checkpoint tensors the model did not load (a wrong architecture, a stray head): worth a warning that names them.</summary>
+    public IReadOnlyList<string> UnusedTensors { get; }
 
     /// <summary>Token ids that end a generation: the tokenizer's eos and the config's eos.</summary>
     public IReadOnlyList<int> StopTokenIds =>
@@ -41,13 +45,13 @@ public sealed class LanguageModel : IDisposable
             throw new ArgumentException($"\"{directory}\" is a built-in model: materialize it first with BuiltinModels.Materialize");
         var tokenizer = BpeTokenizer.FromDirectory(directory);
         var template = chatTemplate is not null ? ChatTemplate.Load(chatTemplate, directory) : DefaultTemplate(directory);
-        var model = PretrainedModel.LoadCausalLM(directory, dtype, device);
+        var model = PretrainedModel.LoadCausalLM(directory, dtype, device, out var unused);
         if (tokenizer.VocabSize > model.Config.VocabSize)
         {
             model.Dispose();
             throw new InvalidDataException($"{directory}: the tokenizer has {tokenizer.VocabSize} ids but the model only {model.Config.VocabSize} embedding rows");
         }
-        return new LanguageModel(model, tokenizer, template, directory);
+        return new LanguageModel(model, tokenizer, template, directory, unused);
     }
 
     private static ChatTemplate DefaultTemplate(string directory)

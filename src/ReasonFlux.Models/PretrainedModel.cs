@@ -76,9 +76,14 @@ public static class PretrainedModel
     }
 
     /// <summary>Loads a causal LM, failing clearly if the folder holds another kind of model.</summary>
-    public static Qwen2ForCausalLM LoadCausalLM(string directory, ScalarType? dtype = null, Device? device = null)
+    public static Qwen2ForCausalLM LoadCausalLM(string directory, ScalarType? dtype = null, Device? device = null) =>
+        LoadCausalLM(directory, dtype, device, out _);
+
+    /// <summary>Loads a causal LM and says which checkpoint tensors it left unused (callers warn, naming them).</summary>
+    public static Qwen2ForCausalLM LoadCausalLM(string directory, ScalarType? dtype, Device? device, out IReadOnlyList<string> unusedTensors)
     {
         var loaded = Load(directory, dtype, device);
+        unusedTensors = loaded.UnusedTensors;
         if (loaded.Module is Qwen2ForCausalLM lm) return lm;
         loaded.Dispose();
         throw new InvalidDataException($"{directory}: expected a {CausalLM} checkpoint, found {loaded.Config.Architectures[0]}");

@@ -47,3 +47,32 @@ public sealed class CpuDtypeTests
         using var ok = PretrainedModel.Load(dir, ReasonFlux.Torch.ScalarType.BFloat16, ReasonFlux.Torch.Device.CPU);
     }
 }
+
+public sealed class UnusedTensorTests
+{
+    [Fact]
+    public void Load_CheckpointWithAnExtraTensor_ReportsItByName()
+    {
+        string dir = Directory.CreateTempSubdirectory("rf-unused").FullName;
+        try
+        {
+            ReasonFlux.Models.Builtin.BuiltinModels.Materialize("builtin:tiny", dir, seed: 1);
+            string weights = Path.Combine(dir, "model.safetensors");
+            string rewritten = weights + ".new";
+            using (var original = SafetensorsFile.Open(weights))
+            {
+                var sources = original.Names.Select(n => TensorWriteSource.FromView(original, n))
+                    .Append(TensorWriteSource.FromBytes("stray_head.weight", DType.F32, [2], new byte[8]));
+                SafetensorsWriter.WriteFile(rewritten, sources);
+            }
+            File.Move(rewritten, weights, overwrite: true);
+
+            using var lm = LanguageModel.Load(dir);
+            Assert.Equal(Path.Combine(dir, "model.safetensors") + ":stray_head.weight", Assert.Single(lm.UnusedTensors));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

@@ -45,6 +45,22 @@ public sealed class OpenAiChatJudgeTests
     }
 
     [Fact]
+    public async Task Complete_ReplyOverTheCap_FailsThatRequestWithoutBufferingIt()
+    {
+        using var server = new LoopbackChatServer(_ => ChatResponse.Content(new string('x', 200_000)));
+        using var judge = new OpenAiChatJudge(Options(server) with { MaxReplyBytes = 64 * 1024 });
+        var reply = Assert.Single(await judge.CompleteAsync([new JudgeRequest("rate this", 17)]));
+        Assert.False(reply.Succeeded);
+        Assert.Contains("longer than 65536 bytes", reply.Error);
+        Assert.Equal(1, judge.Statistics.Failed);
+        Assert.Single(server.Requests); // not retried: a longer wait will not make it shorter
+    }
+
+    [Fact]
+    public void Options_MaxReplyBytesNotPositive_IsRefused() =>
+        Assert.Throws<ArgumentException>(() => new OpenAiChatJudge(new OpenAiJudgeOptions { BaseUrl = "http://127.0.0.1:9/v1", Model = "m", MaxReplyBytes = 0 }));
+
+    [Fact]
     public async Task Complete_ServerErrorThenSuccess_RetriesAndSucceeds()
     {
         using var server = new LoopbackChatServer(r => r.Number == 1 ? new ChatResponse(500, "{\"error\":\"boom\"}") : ChatResponse.Content("0.75"));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using ReasonFlux.PrmData;
 using ReasonFlux.PrmData.Judging;
 using ReasonFlux.PrmData.Pipeline;
+using ReasonFlux.Runs;
 using ReasonFlux.Torch;
 
 namespace ReasonFlux.Cli.Commands;
@@ -23,6 +24,9 @@ public static class PrmDataCommand
         var judgeModel = new Option<string?>("--judge-model") { Description = "Model name for --judge-url (the paper used gpt-4o)." };
         var judgeKeyEnv = new Option<string?>("--judge-api-key-env") { Description = "Environment variable holding the judge's API key (none: no Authorization header)." };
         var judgeConcurrency = new Option<int>("--judge-concurrency") { Description = "Judge requests in flight at once.", DefaultValueFactory = _ => 8 };
+        var judgeTimeout = new Option<double>("--judge-timeout") { Description = "Seconds one judge request may take before it is abandoned and retried.", DefaultValueFactory = _ => 120 };
+        var judgeAttempts = new Option<int>("--judge-attempts") { Description = "Tries per judge request (the first plus retries after 408/429/5xx, network errors and timeouts).", DefaultValueFactory = _ => 6 };
+        var judgeMaxReply = new Option<long>("--judge-max-reply-bytes") { Description = "Longest judge reply read; a longer one fails that request without being buffered.", DefaultValueFactory = _ => 4 << 20 };
         var judgeDir = new Option<string?>("--judge") { Description = "Local judge checkpoint folder (greedy decoding) instead of --judge-url." };
         var policy = new Option<string?>("--policy") { Description = "Policy folder for the template-guided rollouts (trajectory target); needs a judge." };
         var rollouts = new Option<int?>("--rollouts") { Description = "Rollouts per trajectory (N)." };
@@ -35,7 +39,7 @@ public static class PrmDataCommand
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
 
         var command = new Command("prm-data", "Build ReasonFlux-PRM training targets (alignment, judge quality, coherence; template-guided trajectory reward).");
-        foreach (var o in new Option[] { input, output, config, encoder, judgeUrl, judgeModel, judgeKeyEnv, judgeConcurrency, judgeDir, policy, rollouts, maxNewTokens, separator, tau, negatives, seed, chunkSize, device })
+        foreach (var o in new Option[] { input, output, config, encoder, judgeUrl, judgeModel, judgeKeyEnv, judgeConcurrency, judgeTimeout, judgeAttempts, judgeMaxReply, judgeDir, policy, rollouts, maxNewTokens, separator, tau, negatives, seed, chunkSize, device })
             command.Options.Add(o);
         command.SetAction(parseResult => CommandRunner.Run(() =>
         {
@@ -60,6 +64,9 @@ public static class PrmDataCommand
                     Model = model!,
                     ApiKeyEnvironmentVariable = parseResult.GetValue(judgeKeyEnv),
                     MaxConcurrency = parseResult.GetValue(judgeConcurrency),
+                    Timeout = JudgeTimeout(parseResult.GetValue(judgeTimeout)),
+                    MaxRetries = JudgeAttempts(parseResult.GetValue(judgeAttempts)) - 1,
+                    MaxReplyBytes = parseResult.GetValue(judgeMaxReply),
                 },
                 JudgeDirectory = parseResult.GetValue(judgeDir),
                 Policy = parseResult.GetValue(policy),
@@ -67,9 +74,22 @@ public static class PrmDataCommand
             };
 
             using var session = PrmDataSession.Open(options, models, note => Console.Error.WriteLine($"note: {note}"));
-            var summary = session.Builder.BuildAsync(parseResult.GetValue(input)!, parseResult.GetValue(output)!,
-                p => Console.Error.WriteLine($"{p.RecordsRead} records read, {p.RecordsWritten} written, {p.StepsWritten} steps; {p.QualityFailures} quality failures, {p.TrajectoryRewardFailures} trajectory-reward failures"))
-                .GetAwaiter().GetResult();
+            string outputPath = parseResult.GetValue(output)!;
+            // The first SIGTERM/SIGINT cancels the build (judge calls in flight included); the partial output is removed.
+            using var interrupt = TrainingInterrupt.Install(log: message => Console.Error.WriteLine(message));
+            PrmDataSummary summary;
+            try
+            {
+                summary = session.Builder.BuildAsync(parseResult.GetValue(input)!, outputPath,
+                    p => Console.Error.WriteLine($"{p.RecordsRead} records read, {p.RecordsWritten} written, {p.StepsWritten} steps; {p.QualityFailures} quality failures, {p.TrajectoryRewardFailures} trajectory-reward failures"),
+                    interrupt.Token).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (interrupt.IsRequested)
+            {
+                File.Delete(outputPath + ".tmp");
+                Console.Error.WriteLine($"error: interrupted by {interrupt.Signal}; {outputPath} was not written (prm-data has no resume: run it again)");
+                return ExitCodes.Aborted;
+            }
             Console.WriteLine($"wrote {summary.RecordsWritten} of {summary.RecordsRead} records, {summary.StepsWritten} steps; mean step target {summary.MeanStepTarget:F4}" +
                 (summary.MeanFinalTarget is { } f ? $", mean final target {f:F4}" : ", no final target"));
             if (summary.QualityFailures > 0 || summary.TrajectoryRewardFailures > 0 || summary.DroppedRecords.Count > 0)
@@ -77,6 +97,12 @@ public static class PrmDataCommand
             foreach (var d in summary.DroppedRecords.Take(20)) Console.WriteLine($"  dropped {d}");
             if (summary.ClampedTargets > 0) Console.WriteLine($"{summary.ClampedTargets} raw-combination targets clamped into [0, 1]");
             if (summary.Judge is not null) Console.WriteLine($"judge: {summary.Judge}");
+            if (session.Judge?.Statistics is { Requests: > 0, Succeeded: 0 } stats)
+            {
+                File.Delete(outputPath);
+                Console.Error.WriteLine($"error: every judge call failed ({stats}), so every judge-derived target would be a placeholder; {outputPath} was removed. Check the judge (--judge-url, --judge-timeout, --judge-attempts) and run again");
+                return ExitCodes.Failure;
+            }
             if (summary.RecordsWritten == 0)
             {
                 Console.Error.WriteLine("error: no record survived (see the dropped records above); the output file is empty");
@@ -86,4 +112,10 @@ public static class PrmDataCommand
         }));
         return command;
     }
+
+    private static TimeSpan JudgeTimeout(double seconds) =>
+        seconds > 0 && double.IsFinite(seconds) ? TimeSpan.FromSeconds(seconds) : throw new ArgumentException($"--judge-timeout must be a positive number of seconds, got {seconds}");
+
+    private static int JudgeAttempts(int attempts) =>
+        attempts >= 1 ? attempts : throw new ArgumentException($"--judge-attempts must be at least 1, got {attempts}");
 }

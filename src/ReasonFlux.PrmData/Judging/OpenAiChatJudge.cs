@@ -77,8 +77,9 @@ public sealed class OpenAiChatJudge : IJudge, IDisposable
                 {
                     using var message = new HttpRequestMessage(HttpMethod.Post, _endpoint) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
                     if (_apiKey is not null) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
-                    using var response = await _http.SendAsync(message, attemptCts.Token).ConfigureAwait(false);
-                    var text = await response.Content.ReadAsStringAsync(attemptCts.Token).ConfigureAwait(false);
+                    using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, attemptCts.Token).ConfigureAwait(false);
+                    var text = await ReadCappedAsync(response.Content, _options.MaxReplyBytes, attemptCts.Token).ConfigureAwait(false);
+                    if (text is null) return JudgeReply.Failure($"reply is longer than {_options.MaxReplyBytes} bytes (judge max_reply_bytes); not read further");
                     var status = (int)response.StatusCode;
                     if (response.IsSuccessStatusCode) return ParseContent(text);
                     if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound)
@@ -114,6 +115,25 @@ public sealed class OpenAiChatJudge : IJudge, IDisposable
             ["temperature"] = _options.Temperature,
             ["max_tokens"] = request.MaxTokens,
         }.ToJsonString();
+    }
+
+    /// <summary>
+    /// The body as text, or null when it is longer than <paramref name="maxBytes"/>: a server that streams gigabytes
+    /// is cut off at the cap instead of being buffered whole (a 1.5 GB reply once took the process to 12 GB).
+    /// </summary>
+    private static async Task<string?> ReadCappedAsync(HttpContent content, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength is { } declared && declared > maxBytes) return null;
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        int n;
+        while ((n = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + n > maxBytes) return null;
+            buffer.Write(chunk, 0, n);
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     private static bool IsRetryable(int status) => status is 408 or 429 or >= 500;

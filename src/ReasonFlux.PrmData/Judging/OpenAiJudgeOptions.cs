@@ -22,6 +22,8 @@ public sealed record OpenAiJudgeOptions
     /// <summary>Wait before the first retry; doubles per retry (with jitter) up to <see cref="MaxBackoff"/>. A Retry-After header wins when longer.</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Longest reply body read, in bytes; a longer one fails that request without being buffered.</summary>
+    public long MaxReplyBytes { get; init; } = 4 << 20;
     /// <summary>Requests in flight at once.</summary>
     public int MaxConcurrency { get; init; } = 8;
 
@@ -33,6 +35,7 @@ public sealed record OpenAiJudgeOptions
         if (Timeout <= TimeSpan.Zero) throw new ArgumentException($"judge timeout must be positive, got {Timeout}");
         if (MaxRetries < 0) throw new ArgumentException($"judge max_retries must be >= 0, got {MaxRetries}");
         if (InitialBackoff < TimeSpan.Zero || MaxBackoff < InitialBackoff) throw new ArgumentException("judge backoff must satisfy 0 <= initial <= max");
+        if (MaxReplyBytes < 1 || MaxReplyBytes > int.MaxValue) throw new ArgumentException($"judge max_reply_bytes must be in [1, {int.MaxValue}], got {MaxReplyBytes}");
         if (MaxConcurrency < 1) throw new ArgumentException($"judge max_concurrency must be >= 1, got {MaxConcurrency}");
         if (Temperature < 0 || double.IsNaN(Temperature)) throw new ArgumentException($"judge temperature must be >= 0, got {Temperature}");
         return new Uri(BaseUrl.TrimEnd('/') + "/chat/completions");

@@ -57,6 +57,14 @@ public static class ModelResolver
         return dir;
     }
 
+    /// <summary>Warns, naming them, about checkpoint tensors the model did not use (at most 10 names).</summary>
+    public static void WarnUnusedTensors(LanguageModel model, Serilog.ILogger log)
+    {
+        if (model.UnusedTensors.Count == 0) return;
+        var names = string.Join(", ", model.UnusedTensors.Take(10)) + (model.UnusedTensors.Count > 10 ? $", ... ({model.UnusedTensors.Count} in all)" : "");
+        log.Warning("{Count} checkpoint tensor(s) are not part of the model and were ignored: {Names}", model.UnusedTensors.Count, names);
+    }
+
     /// <summary>Loads a policy (causal LM with its tokenizer and chat template).</summary>
     public static LanguageModel LoadPolicy(ModelOptions model, string workDirectory, long seed, Device? device = null) =>
         LanguageModel.Load(Materialize(model.Path, workDirectory, seed), ToScalarType(model.Dtype), device ?? TrainingDevice(), model.ChatTemplate);

@@ -28,6 +28,7 @@ public sealed class EvalRunner(Func<PrmScorerOptions, Device, ICompletionScorer>
 
         var device = ModelResolver.TrainingDevice();
         using var model = ModelResolver.LoadPolicy(options.Model, Path.Combine(ctx.Folder.Path, "work"), options.Seed, device);
+        ModelResolver.WarnUnusedTensors(model, ctx.Log);
         var scorer = settings.BestOfN > 0 ? prmFactory!(options.Prm, device) : null;
         try
         {

@@ -42,6 +42,7 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         using var policy = ctx.ResumeFrom is { } r
             ? TrainerCheckpoint.LoadPolicy(r.Path, o.Model, workDir, o.Training.Seed, device)
             : LanguageModel.Load(initial, dtype, device, o.Model.ChatTemplate);
+        if (ctx.ResumeFrom is null) ModelResolver.WarnUnusedTensors(policy, ctx.Log);
         using var reference = o.Algorithm.BetaKl > 0 ? PretrainedModel.LoadCausalLM(initial, dtype, device) : null;
         using var prm = o.Reward.ProcessWeight > 0 ? CreatePrm(o, device) : null;
         var prompts = LoadPrompts(o, policy);

@@ -46,6 +46,7 @@ public sealed class SftRunner : StageRunner<SftOptions>
         using var policy = context.ResumeFrom is { } from
             ? TrainerCheckpoint.LoadPolicy(from.Path, options.Model, workDirectory, training.Seed, device)
             : ModelResolver.LoadPolicy(options.Model, workDirectory, training.Seed, device);
+        if (context.ResumeFrom is null) ModelResolver.WarnUnusedTensors(policy, log);
         policy.Model.Model.GradientCheckpointing = options.Model.GradientCheckpointing;
 
         var data = SftDataset.Load(options.Data.Train, options.Data, policy.Tokenizer, policy.ChatTemplate, SftDataset.EndOfTurnTokenId(policy));
