@@ -35,6 +35,9 @@ internal static class Cells
     {
         policy.Model.Model.GradientCheckpointing = c.Checkpointing;
         policy.Model.LogitsChunk = c.ChunkedLogProbs ? torch.nn.functional.DefaultLogitsChunk : 0;
+        // Chunked on = the bounded mode: every chunk recomputed in backward, never kept whole (the default keeps
+        // logits that fit a 256 MB budget, which 1k tokens of builtin:25m do).
+        policy.Model.LogitsKeepElements = 0;
         long vocab = policy.Model.Config.VocabSize;
         var optimizer = new OptimizerOptions { Lr = 1e-5, Beta2 = 0.95, WeightDecay = 0, MaxGradNorm = 1.0 };
         if (c.Kind == "sft")

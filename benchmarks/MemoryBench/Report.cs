@@ -52,8 +52,8 @@ internal static class Report
         s.AppendLine($"process, through the product's `SftTrainer` and `GrpoUpdate` on `{r["model"]}` ({r["dtype"]}, {r["device"]}, libtorch {r["libtorch"]},");
         s.AppendLine($"{r["threads"]} threads on {r["cores"]} cores, {r["date_utc"]} UTC; 1-minute load average per cell: {string.Join(", ", cells.Select(c => (string)c["load_average"]!))}).");
         s.AppendLine("Peak = the process's VmHWM over the whole cell (runtime, weights, gradients, AdamW moments and the step's activations);");
-        s.AppendLine("after load = VmRSS once the model is loaded, before the step. Chunked off = `LogitsChunk` 0: the full [N, V] fp32 logits;");
-        s.AppendLine("on = 1024 positions of logits at a time. GRPO rows are a 64-token prompt plus a 960-token completion, entropy computed, no reference model.");
+        s.AppendLine("after load = VmRSS once the model is loaded, before the step. Chunked off = `LogitsChunk` 0: the full [N, V] fp32 logits; chunked");
+        s.AppendLine("on = 1024 positions of logits at a time, recomputed in backward (`LogitsKeepElements` 0). GRPO rows are a 64-token prompt plus a 960-token completion, entropy computed, no reference model.");
         s.AppendLine();
         s.AppendLine("| update | tokens | checkpointing | chunked log-probs | peak RSS MB | after load MB | step adds MB | seconds |");
         s.AppendLine("|---|---|---|---|---:|---:|---:|---:|");

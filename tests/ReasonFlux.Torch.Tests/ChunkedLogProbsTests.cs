@@ -16,11 +16,11 @@ public class ChunkedLogProbsTests
     }
 
     // Value and gradient of sum(wl * logp + we * entropy) with the given chunk.
-    private static (double[] LogP, double[] Entropy, double[] GradH, double[] GradW) Run(ScalarType dtype, long chunk, double temperature)
+    private static (double[] LogP, double[] Entropy, double[] GradH, double[] GradW) Run(ScalarType dtype, long chunk, double temperature, long keepElements = 0)
     {
         using var scope = NewDisposeScope();
         var (hidden, weight, ids) = Inputs(dtype);
-        var (logp, entropy) = F.lm_head_logprobs_entropy(hidden, weight, ids, temperature, chunk);
+        var (logp, entropy) = F.lm_head_logprobs_entropy(hidden, weight, ids, temperature, chunk, keepElements);
         using var g = new Generator(6);
         var wl = randn(logp.shape, logp.dtype, generator: g);
         var we = randn(entropy.shape, entropy.dtype, generator: g);
@@ -46,12 +46,16 @@ public class ChunkedLogProbsTests
         foreach (var dtype in new[] { ScalarType.Float32, ScalarType.Float64 })
         {
             var full = Run(dtype, 0, temperature);
-            var chunked = Run(dtype, chunk, temperature);
             double tol = dtype == ScalarType.Float32 ? 1e-5 : 1e-12;
-            AssertClose(full.LogP, chunked.LogP, tol, $"{dtype} logp");
-            AssertClose(full.Entropy, chunked.Entropy, tol, $"{dtype} entropy");
-            AssertClose(full.GradH, chunked.GradH, tol, $"{dtype} d/dhidden");
-            AssertClose(full.GradW, chunked.GradW, tol, $"{dtype} d/dweight");
+            // keep 0: every chunk's logits recomputed in backward; keep ≥ N × V: computed once and kept.
+            foreach (var keep in new long[] { 0, 2 * 7 * 13 })
+            {
+                var chunked = Run(dtype, chunk, temperature, keep);
+                AssertClose(full.LogP, chunked.LogP, tol, $"{dtype} keep {keep} logp");
+                AssertClose(full.Entropy, chunked.Entropy, tol, $"{dtype} keep {keep} entropy");
+                AssertClose(full.GradH, chunked.GradH, tol, $"{dtype} keep {keep} d/dhidden");
+                AssertClose(full.GradW, chunked.GradW, tol, $"{dtype} keep {keep} d/dweight");
+            }
         }
     }
 

@@ -35,16 +35,22 @@ public sealed class Qwen2ForCausalLM : nn.Module, IQwen2Backbone
     public long LogitsChunk { get; set; } = nn.functional.DefaultLogitsChunk;
 
     /// <summary>
+    /// When a call's logits number at most this many elements, they are kept for backward instead of recomputed
+    /// chunk by chunk (see <see cref="nn.functional.lm_head_logprobs"/>); 0 always recomputes.
+    /// </summary>
+    public long LogitsKeepElements { get; set; } = nn.functional.DefaultLogitsKeepElements;
+
+    /// <summary>
     /// log p(ids) [...] in fp32 from hidden states [..., H] (as <see cref="Qwen2Model.forward"/> returns, at the
     /// positions that predict <paramref name="ids"/>), with logits divided by <paramref name="temperature"/>.
     /// Differentiable; never materialises more than <see cref="LogitsChunk"/> positions of logits.
     /// </summary>
     public Tensor TokenLogProbs(Tensor hidden, Tensor ids, double temperature = 1.0) =>
-        nn.functional.lm_head_logprobs(hidden, _head.Weight, ids, temperature, LogitsChunk);
+        nn.functional.lm_head_logprobs(hidden, _head.Weight, ids, temperature, LogitsChunk, LogitsKeepElements);
 
     /// <summary>As <see cref="TokenLogProbs"/>, plus each position's entropy (fp32, differentiable), for entropy bonuses and metrics.</summary>
     public (Tensor LogProbs, Tensor Entropy) TokenLogProbsWithEntropy(Tensor hidden, Tensor ids, double temperature = 1.0) =>
-        nn.functional.lm_head_logprobs_entropy(hidden, _head.Weight, ids, temperature, LogitsChunk);
+        nn.functional.lm_head_logprobs_entropy(hidden, _head.Weight, ids, temperature, LogitsChunk, LogitsKeepElements);
 
     /// <summary>Projects hidden states to logits (callers may project only the positions they need).</summary>
     public Tensor Logits(Tensor hidden) => nn.functional.linear(hidden, _head.Weight);

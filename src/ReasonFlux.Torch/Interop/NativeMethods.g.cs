@@ -92,7 +92,7 @@ internal static unsafe partial class NativeMethods
     internal static partial int rf_linear(TensorHandle x, TensorHandle w, nint b, nint* @out);
 
     [LibraryImport(Library)]
-    internal static partial int rf_lm_head_logprobs(TensorHandle hidden, TensorHandle weight, TensorHandle ids, double scale, long chunk, nint* logp_out, nint* entropy_out);
+    internal static partial int rf_lm_head_logprobs(TensorHandle hidden, TensorHandle weight, TensorHandle ids, double scale, long chunk, long keep_elements, nint* logp_out, nint* entropy_out);
 
     [LibraryImport(Library)]
     internal static partial int rf_manual_seed(long seed);

@@ -107,23 +107,31 @@ public static unsafe partial class torch
             public const long DefaultLogitsChunk = 1024;
 
             /// <summary>
+            /// Logits kept for backward by default in <see cref="lm_head_logprobs"/> instead of recomputed: 64M elements,
+            /// 256 MB in fp32 (a 16k-token sequence with a 152k vocabulary is 2.5G and is chunked).
+            /// </summary>
+            public const long DefaultLogitsKeepElements = 1L << 26;
+
+            /// <summary>
             /// log p(ids) [...] in fp32 from hidden states [..., H] through the LM head <paramref name="weight"/> [V, H],
             /// with logits divided by <paramref name="temperature"/>. Logits exist only for <paramref name="chunk"/>
             /// positions at a time, in forward and backward (libtorch autograd Function); chunk 0 materialises them all.
+            /// When all the logits number at most <paramref name="keepElements"/>, they are computed once and kept for
+            /// backward (one LM-head matmul fewer); 0 always recomputes.
             /// </summary>
-            public static Tensor lm_head_logprobs(Tensor hidden, Tensor weight, Tensor ids, double temperature = 1.0, long chunk = DefaultLogitsChunk)
+            public static Tensor lm_head_logprobs(Tensor hidden, Tensor weight, Tensor ids, double temperature = 1.0, long chunk = DefaultLogitsChunk, long keepElements = DefaultLogitsKeepElements)
             {
                 CheckTemperature(temperature);
                 nint r;
-                return Tensor.Result(rf_lm_head_logprobs(hidden.H, weight.H, ids.H, 1.0 / temperature, chunk, &r, null), r);
+                return Tensor.Result(rf_lm_head_logprobs(hidden.H, weight.H, ids.H, 1.0 / temperature, chunk, keepElements, &r, null), r);
             }
 
             /// <summary>As <see cref="lm_head_logprobs"/>, plus the entropy [...] (fp32) of each position's distribution, differentiable too.</summary>
-            public static (Tensor LogProbs, Tensor Entropy) lm_head_logprobs_entropy(Tensor hidden, Tensor weight, Tensor ids, double temperature = 1.0, long chunk = DefaultLogitsChunk)
+            public static (Tensor LogProbs, Tensor Entropy) lm_head_logprobs_entropy(Tensor hidden, Tensor weight, Tensor ids, double temperature = 1.0, long chunk = DefaultLogitsChunk, long keepElements = DefaultLogitsKeepElements)
             {
                 CheckTemperature(temperature);
                 nint r, e;
-                Interop.NativeStatus.Check(rf_lm_head_logprobs(hidden.H, weight.H, ids.H, 1.0 / temperature, chunk, &r, &e));
+                Interop.NativeStatus.Check(rf_lm_head_logprobs(hidden.H, weight.H, ids.H, 1.0 / temperature, chunk, keepElements, &r, &e));
                 return (new Tensor(r), new Tensor(e));
             }
 

@@ -24,10 +24,14 @@ at::Tensor chunk_logits(const at::Tensor& h, const at::Tensor& weight, double sc
 // forward: hidden [N, H], weight [V, H], ids [N] -> logp [N] (and entropy [N]) in fp32.
 // backward recomputes each chunk's logits from the saved hidden states and the per-position logsumexp:
 // d logp_i / dz = onehot(id_i) - p_i and d H_i / dz = -p_i * (log p_i + H_i).
+// When all N × V logits fit the caller's budget (keep), forward computes them as one chunk and keeps them for
+// backward instead: recomputing costs one more LM-head matmul, for a small model with a large vocabulary about
+// a fifth of the whole training step.
 struct ChunkedTokenLogProbs : public torch::autograd::Function<ChunkedTokenLogProbs> {
   static variable_list forward(AutogradContext* ctx, const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& ids,
-                               double scale, int64_t chunk, bool with_entropy) {
+                               double scale, int64_t chunk, bool with_entropy, bool keep) {
     const int64_t n = hidden.size(0);
+    if (keep) chunk = n;
     auto ct = compute_type(hidden.scalar_type());
     auto fopts = hidden.options().dtype(ct);
     auto logp = at::empty({n}, fopts);
@@ -40,6 +44,7 @@ struct ChunkedTokenLogProbs : public torch::autograd::Function<ChunkedTokenLogPr
       lse.narrow(0, s, c).copy_(l);
       logp.narrow(0, s, c).copy_(z.gather(1, ids.narrow(0, s, c).unsqueeze(1)).squeeze(1) - l);
       if (with_entropy) entropy.narrow(0, s, c).copy_(l - z.sub(l.unsqueeze(1)).exp_().mul_(z).sum(-1));
+      if (keep) ctx->saved_data["logits"] = z;
     }
     ctx->saved_data["scale"] = scale;
     ctx->saved_data["chunk"] = chunk;
@@ -60,6 +65,7 @@ struct ChunkedTokenLogProbs : public torch::autograd::Function<ChunkedTokenLogPr
     const double scale = ctx->saved_data["scale"].toDouble();
     const int64_t chunk = ctx->saved_data["chunk"].toInt();
     const int64_t n = hidden.size(0);
+    auto kept = ctx->saved_data.count("logits") ? ctx->saved_data["logits"].toTensor() : at::Tensor();
     auto ct = compute_type(hidden.scalar_type());
     auto g_logp = grads[0].defined() ? grads[0].to(ct) : at::zeros({n}, hidden.options().dtype(ct));
     auto g_ent = with_entropy && grads.size() > 1 && grads[1].defined() ? grads[1].to(ct) : at::Tensor();
@@ -70,7 +76,8 @@ struct ChunkedTokenLogProbs : public torch::autograd::Function<ChunkedTokenLogPr
     for (int64_t s = 0; s < n; s += chunk) {
       const int64_t c = std::min(chunk, n - s);
       auto h = hidden.narrow(0, s, c);
-      auto logp_all = chunk_logits(h, weight, scale).sub_(lse.narrow(0, s, c).unsqueeze(1));  // [c, V]
+      auto logp_all = kept.defined() ? kept.sub(lse.unsqueeze(1))  // one chunk: s == 0, c == n
+                                     : chunk_logits(h, weight, scale).sub_(lse.narrow(0, s, c).unsqueeze(1));  // [c, V]
       auto p = logp_all.exp();
       auto gl = g_logp.narrow(0, s, c).unsqueeze(1);
       auto gz = p.mul(gl).neg_();
@@ -84,7 +91,7 @@ struct ChunkedTokenLogProbs : public torch::autograd::Function<ChunkedTokenLogPr
       if (need_w) grad_w.add_(at::matmul(gz.t(), h.to(grad_w.scalar_type())));
     }
     if (need_w) grad_w = grad_w.to(weight.scalar_type());
-    return {grad_h, grad_w, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+    return {grad_h, grad_w, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
@@ -102,8 +109,10 @@ variable_list unchunked(const at::Tensor& hidden, const at::Tensor& weight, cons
 
 // hidden [..., H] and ids [...] (same leading shape); weight [V, H]. Each logit is multiplied by `scale`
 // (1/temperature). Writes log p(id) and, when entropy_out is non-null, the entropy of each position's
-// distribution, both fp32 (fp64 for fp64 inputs) in ids' shape. chunk <= 0 materialises all logits.
-RF_EXPORT int32_t rf_lm_head_logprobs(rf_tensor* hidden, rf_tensor* weight, rf_tensor* ids, double scale, int64_t chunk, rf_tensor** logp_out, rf_tensor** entropy_out) {
+// distribution, both fp32 (fp64 for fp64 inputs) in ids' shape. chunk <= 0 materialises all logits through
+// ordinary autograd ops. keep_elements: when N × V is at most this, the logits are computed once and kept for
+// backward rather than recomputed chunk by chunk (0: always recompute).
+RF_EXPORT int32_t rf_lm_head_logprobs(rf_tensor* hidden, rf_tensor* weight, rf_tensor* ids, double scale, int64_t chunk, int64_t keep_elements, rf_tensor** logp_out, rf_tensor** entropy_out) {
   RF_TRY
   auto& h = T(hidden);
   auto& w = T(weight);
@@ -113,7 +122,8 @@ RF_EXPORT int32_t rf_lm_head_logprobs(rf_tensor* hidden, rf_tensor* weight, rf_t
   auto flat_h = h.reshape({-1, h.size(-1)});
   auto flat_ids = id.reshape({-1}).to(at::kLong);
   const bool with_entropy = entropy_out != nullptr;
-  auto outs = chunk > 0 && flat_h.size(0) > 0 ? ChunkedTokenLogProbs::apply(flat_h, w, flat_ids, scale, chunk, with_entropy)
+  const bool keep = flat_h.size(0) * w.size(0) <= keep_elements;
+  auto outs = chunk > 0 && flat_h.size(0) > 0 ? ChunkedTokenLogProbs::apply(flat_h, w, flat_ids, scale, chunk, with_entropy, keep)
                                                : unchunked(flat_h, w, flat_ids, scale, with_entropy);
   *logp_out = wrap(outs[0].view(id.sizes()));
   if (with_entropy) *entropy_out = wrap(outs[1].view(id.sizes()));
