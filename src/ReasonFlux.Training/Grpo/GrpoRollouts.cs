@@ -15,7 +15,8 @@ public sealed record GrpoPrompt(string Problem, string Answer, int[] PromptIds);
 /// frozen PRM when one is configured, and turn it all into per-token advantages. With dynamic sampling (DAPO) it
 /// keeps only groups whose rewards differ and samples more prompts until the step's batch is full.
 /// </summary>
-public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IProcessRewardModel? prm, GrpoRewardFunctions rewards)
+/// <param name="promptsPerRound">Prompts this rank samples per round: rollout.prompts_per_step, divided by the world size under data parallelism.</param>
+public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IProcessRewardModel? prm, GrpoRewardFunctions rewards, int? promptsPerRound = null)
 {
     public const string SamplingRoundsMetric = "sampling/rounds";
     public const string SamplingPromptsMetric = "sampling/prompts";
@@ -45,7 +46,7 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
     /// </summary>
     public GrpoRolloutBatch Run(Func<int, IReadOnlyList<GrpoPrompt>> takePrompts, long seed)
     {
-        int g = options.Rollout.GroupSize, wanted = options.Rollout.PromptsPerStep;
+        int g = options.Rollout.GroupSize, wanted = promptsPerRound ?? options.Rollout.PromptsPerStep;
         var sampled = new List<Scored>();
         var kept = new List<Scored>();
         var rewardMetrics = new List<IReadOnlyDictionary<string, double>>();

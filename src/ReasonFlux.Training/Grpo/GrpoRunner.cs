@@ -14,6 +14,10 @@ namespace ReasonFlux.Training.Grpo;
 /// <summary>
 /// The GRPO stage, one linear loop: take prompts → generate and score (outcome + frozen-PRM process rewards →
 /// advantages) → compute loss and update → log, evaluate, checkpoint. A step is G × prompts_per_step sequences.
+/// Data parallel: every rank draws the step's prompts and keeps its share (prompts_per_step / world), so a
+/// prompt's G rollouts stay on one rank, which generates, grades and scores them with its own replica of the
+/// frozen PRM and reference; group statistics come from the group, batch metrics are averaged over the ranks,
+/// and <see cref="GrpoUpdate"/> sums the gradients.
 /// </summary>
 public sealed class GrpoRunner : StageRunner<GrpoOptions>
 {
@@ -31,11 +35,21 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
 
     public override StageKind Kind => StageKind.Grpo;
 
+    public override bool RunsDataParallel => true;
+
     protected override StageOutcome Run(GrpoOptions o, StageContext ctx)
     {
-        var device = ModelResolver.TrainingDevice();
+        var dataParallel = new DataParallel(ctx.Distributed);
+        int world = dataParallel.WorldSize;
+        if (o.Rollout.PromptsPerStep % world != 0)
+            throw new InvalidDataException($"rollout.prompts_per_step {o.Rollout.PromptsPerStep} does not split over {world} ranks (a prompt's G rollouts stay on one rank): make it a multiple of {world}");
+        if (world > 1 && o.Rollout.DynamicSampling)
+            throw new InvalidDataException($"rollout.dynamic_sampling with {world} ranks is not implemented (each rank would draw a different number of prompts); set it to false or run one process");
+        var device = ModelResolver.TrainingDevice(ctx.Distributed.LocalRank);
         var workDir = Path.Combine(ctx.Folder.Path, "work");
-        var initial = ModelResolver.Materialize(o.Model.Path, workDir, o.Training.Seed);
+        string initial = "";
+        // A built-in model is written once, by rank 0, before the others read it.
+        ctx.Distributed.WriterFirst(() => initial = ModelResolver.Materialize(o.Model.Path, workDir, o.Training.Seed));
         var dtype = ModelResolver.ToScalarType(o.Model.Dtype);
         // On resume the weights come from the checkpoint, the tokenizer and template from the recipe's model folder
         // (checkpoint folders are pruned by keep_last, so nothing may keep pointing into them).
@@ -60,11 +74,13 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
             ctx.Log.Information("resumed GRPO at step {Step} from {Path}", ctx.FirstStep, resume.Path);
         }
         reference?.requires_grad_(false);
+        dataParallel.SynchronizeWeights(optimizer);
 
         using var rewardFunctions = new GrpoRewardFunctions(o, ctx.Log);
-        var rollouts = new GrpoRollouts(policy, o, prm, rewardFunctions);
-        var update = new GrpoUpdate(policy.Model, reference, optimizer, o, policy.PadTokenId, guard);
-        long totalUpdates = o.Training.Steps * o.UpdatesPerStep;
+        int promptsPerRank = o.Rollout.PromptsPerStep / world;
+        var rollouts = new GrpoRollouts(policy, o, prm, rewardFunctions, promptsPerRank);
+        var update = new GrpoUpdate(policy.Model, reference, optimizer, o, policy.PadTokenId, guard, dataParallel);
+        long totalUpdates = o.Training.Steps * UpdatesPerStep(o, world);
         // Step-0 eval: curves start from the model training started from (a resumed run already logged it).
         if (Evaluate is not null && o.Eval.Every > 0 && ctx.FirstStep == 1)
             ctx.Metrics.Log(0, Evaluate(policy, o, 0).ToDictionary(kv => MetricNames.EvalPrefix + kv.Key, kv => kv.Value));
@@ -73,8 +89,10 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         {
             var timer = Stopwatch.StartNew();
             // Sampling seeds come from (seed, step) alone, so a resumed run draws exactly what it would have.
-            var batch = rollouts.Run(n => cursor.Take(n).Select(i => prompts[i]).ToArray(), o.Training.Seed * 1_000_003 + step);
-            var metrics = new Dictionary<string, double>(batch.Metrics);
+            // Every rank draws the whole step's prompts and keeps its share; each rank samples with its own seed.
+            var batch = rollouts.Run(n => dataParallel.Shard(cursor.Take(n * world).Select(i => prompts[i]).ToArray()),
+                o.Training.Seed * 1_000_003 + step + 104_729L * dataParallel.Rank);
+            var metrics = new Dictionary<string, double>(MergeRankMetrics(batch.Metrics, ctx));
             // Dynamic sampling can keep no group at all: then there is nothing to learn from this step.
             if (batch.Sequences.Count > 0)
             {
@@ -85,14 +103,14 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
             }
             metrics[MetricNames.LearningRate] = LearningRateSchedule.At(o.Optimizer, updatesDone, totalUpdates);
             metrics[MetricNames.StepTimeSeconds] = timer.Elapsed.TotalSeconds;
-            metrics[MetricNames.TokensPerSecond] = batch.GeneratedTokens / timer.Elapsed.TotalSeconds;
+            metrics[MetricNames.TokensPerSecond] = ctx.Distributed.Sum(batch.GeneratedTokens)[0] / timer.Elapsed.TotalSeconds;
             metrics[NonFiniteStepGuard.SkippedStepsMetric] = guard.SkippedSteps;
             if (Evaluate is not null && o.Eval.Every > 0 && (step % o.Eval.Every == 0 || step == o.Training.Steps))
                 foreach (var (k, v) in Evaluate(policy, o, step)) metrics[MetricNames.EvalPrefix + k] = v;
             ctx.ReportStep(step, metrics, step == o.Training.Steps);
             StepCompleted?.Invoke(step);
 
-            var interrupted = ctx.Interrupt.IsRequested;
+            var interrupted = ctx.StopRequested();
             // Skipped updates changed no weight: on divergence what is in memory is the last good state.
             bool diverged = guard.Exhausted;
             if (interrupted || ctx.ShouldSave(step) || (diverged && guard.TookAnyStep))
@@ -110,8 +128,40 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
             }
         }
         ctx.Progress.Finish();
-        TrainerCheckpoint.SaveMasterWeights(policy, optimizer, ctx.OutputDirectory, ModelResolver.SaveDtype(o.Model, policy.Model.Config.TorchDtype));
+        using (var scope = NewDisposeScope())
+            dataParallel.CheckIdentical(optimizer.MasterWeights(), "weights at the end of training");
+        ctx.WriteOutput(dir => TrainerCheckpoint.SaveMasterWeights(policy, optimizer, dir, ModelResolver.SaveDtype(o.Model, policy.Model.Config.TorchDtype)));
         return StageOutcome.Completed;
+    }
+
+    /// <summary>
+    /// Optimizer updates per step on each rank: its prompts_per_step / world × G sequences in updates of
+    /// micro_batch_size × grad_accumulation (all of them when grad_accumulation is null), times ppo_epochs.
+    /// </summary>
+    public static long UpdatesPerStep(GrpoOptions o, int world)
+    {
+        long local = o.SequencesPerStep / world;
+        long perUpdate = Math.Min(o.GlobalBatch, local);
+        return (local + perUpdate - 1) / perUpdate * o.Training.PpoEpochs;
+    }
+
+    /// <summary>Batch metrics over every rank's groups: maxima and counts combine as such, the rest as means (ranks hold equal shares).</summary>
+    private static IReadOnlyDictionary<string, double> MergeRankMetrics(IReadOnlyDictionary<string, double> local, StageContext ctx)
+    {
+        var d = ctx.Distributed;
+        if (!d.IsDistributed) return local;
+        var keys = local.Keys.Order(StringComparer.Ordinal).ToArray();
+        using var scope = NewDisposeScope();
+        var gathered = d.AllGather(tensor(keys.Select(k => local[k]).ToArray(), device: d.CollectiveDevice)).to(Device.CPU).ToArray<double>();
+        var merged = new Dictionary<string, double>();
+        for (int k = 0; k < keys.Length; k++)
+        {
+            var values = Enumerable.Range(0, d.WorldSize).Select(r => gathered[r * keys.Length + k]).ToArray();
+            merged[keys[k]] = keys[k].EndsWith("max", StringComparison.Ordinal) ? values.Max()
+                : keys[k] is GrpoRewardFunctions.ErrorsMetric || keys[k] == NonFiniteRewards.Metric || keys[k] == GrpoRollouts.EngineBatchesMetric ? values.Sum()
+                : values.Average();
+        }
+        return merged;
     }
 
     private static IProcessRewardModel CreatePrm(GrpoOptions o, Device device) =>

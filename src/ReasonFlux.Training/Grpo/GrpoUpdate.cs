@@ -11,10 +11,16 @@ namespace ReasonFlux.Training.Grpo;
 /// <summary>
 /// GRPO's second half ("compute loss"): per-token log-probs (and entropies) of the completions under the policy,
 /// the clipped surrogate against the sampling policy, an optional KL to a frozen reference, an entropy bonus,
-/// gradient accumulation over micro-batches, clipping and one AdamW step per global batch.
+/// gradient accumulation over micro-batches, clipping and one AdamW step per global batch. With several ranks
+/// (<see cref="DataParallel"/>) each holds its own prompts' sequences; an update takes micro_batch_size ×
+/// grad_accumulation of them on every rank, its loss normaliser (tokens or sequences) is summed over the ranks
+/// before backward, and the gradients are summed over the ranks before clipping.
 /// </summary>
-public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? reference, optim.AdamW optimizer, GrpoOptions options, int padTokenId, NonFiniteStepGuard guard)
+public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? reference, optim.AdamW optimizer, GrpoOptions options, int padTokenId, NonFiniteStepGuard guard,
+    DataParallel? dataParallel = null)
 {
+    private readonly DataParallel _dataParallel = dataParallel ?? new DataParallel(Runs.Distributed.DistributedContext.Single);
+
     /// <summary>Largest |log π_rollout − log π_trainer| over the step's completion tokens, before any update.</summary>
     public const string LogProbDiffMetric = "rollout/logprob_abs_diff_max";
 
@@ -64,6 +70,8 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
                 double normaliser = _loss.Reduction == LossReduction.TokenMean
                     ? chunk.Where(i => sequences[i].InLoss).Sum(i => (double)sequences[i].CompletionIds.Length)
                     : chunk.Count(i => sequences[i].InLoss);
+                // The update spans every rank's chunk: normalise by the global count.
+                if (_dataParallel.WorldSize > 1) normaliser = _dataParallel.Distributed.Sum(normaliser)[0];
                 foreach (var pass in Passes(sequences, chunk, micro))
                 {
                     using var scope = NewDisposeScope();
@@ -90,11 +98,19 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
                     entropy += stats.EntropySum;
                     tisTruncated += stats.TisTruncatedTokens;
                 }
+                _dataParallel.AllReduceGradients(optimizer.Parameters);
+                if (_dataParallel.WorldSize > 1) updateLoss = _dataParallel.Distributed.Sum(updateLoss)[0];
                 var (norm, _) = guard.Step(optimizer, optimizer.Parameters, updateLoss, options.Optimizer.MaxGradNorm > 0 ? options.Optimizer.MaxGradNorm : double.PositiveInfinity, learningRate(updates));
                 gradNormSum += norm;
                 optimizer.zero_grad();
                 updates++;
             }
+        if (_dataParallel.WorldSize > 1)
+        {
+            // Each rank's updateLoss was summed into the guard; the per-rank pass losses add up to the global one.
+            var all = _dataParallel.Distributed.Sum(lossSum, tokens, clipped, kl, ratio, entropy, tisTruncated, passes);
+            (lossSum, tokens, clipped, kl, ratio, entropy, tisTruncated, passes) = (all[0], all[1], all[2], all[3], all[4], all[5], all[6], (int)all[7]);
+        }
         var metrics = new Dictionary<string, double>
         {
             [MetricNames.Loss] = lossSum / Math.Max(1, updates),
