@@ -39,7 +39,7 @@ if (args.Length > 0 && args[0] != "--model" && args[0] != "--threads" && args[0]
     return 2;
 }
 
-var root = FindRoot();
+var root = BenchHost.RepoRoot();
 var model = Arg("--model", "25m");
 var outDir = Path.GetFullPath(Arg("--out", Path.Combine(root, "benchmarks/out/memory")));
 var writeDir = Path.GetFullPath(Arg("--write", Path.Combine(root, "benchmarks/MemoryBench/results")));
@@ -76,9 +76,3 @@ File.WriteAllText(Path.Combine(writeDir, "memory.md"), Report.Markdown(results))
 Console.WriteLine($"wrote {Path.Combine(writeDir, "memory.json")} and memory.md; checkpointing check {(results["done_when"]!["pass"]!.GetValue<bool>() ? "passes" : "FAILS")}");
 return results["done_when"]!["pass"]!.GetValue<bool>() ? 0 : 1;
 
-static string FindRoot()
-{
-    for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        if (File.Exists(Path.Combine(d.FullName, "ReasonFlux.Rl.sln"))) return d.FullName;
-    throw new InvalidOperationException("run inside the checkout");
-}

@@ -9,7 +9,7 @@ using ReasonFlux.Tokenizers.Normalization;
 // matches HF tokenizers (what the goldens are)? Three sources on Unicode's NormalizationTest.txt and on the goldens.
 // Usage: dotnet run -c Release --project benchmarks/NfcIcuCompare -- --test NormalizationTest.txt
 //   (Debian: apt-get install unicode-data; bzcat /usr/share/unicode/NormalizationTest.txt.bz2 > NormalizationTest.txt)
-string repo = FindRepoRoot();
+string repo = BenchHost.RepoRoot();
 string testPath = Arg("--test") ?? "/tmp/NormalizationTest.txt";
 string tokenizerJson = Path.Combine(repo, "tests/data/tokenizers/qwen/tokenizer.json");
 string resultsDir = Path.Combine(repo, "benchmarks/NfcIcuCompare/results");
@@ -180,7 +180,7 @@ double oursMbps = mb / Best(() => { foreach (var t in texts) NfcNormalizer.Norma
 double icuMbps = mb / Best(() => { foreach (var t in texts) IcuNfc(t); });
 result["speed_mb_per_s"] = new JsonObject { ["ours"] = Math.Round(oursMbps, 2), ["icu"] = Math.Round(icuMbps, 2), ["mb"] = Math.Round(mb, 3) };
 md.AppendLine();
-md.AppendLine($"Speed over those strings ({mb:F3} MB, best of 5, one thread, load average {LoadAverage()}): ours {oursMbps:F1} MB/s, ICU {icuMbps:F1} MB/s.");
+md.AppendLine($"Speed over those strings ({mb:F3} MB, best of 5, one thread, load average {BenchHost.LoadAverage()}): ours {oursMbps:F1} MB/s, ICU {icuMbps:F1} MB/s.");
 
 Directory.CreateDirectory(resultsDir);
 File.WriteAllText(Path.Combine(resultsDir, "nfc-icu.json"), result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
@@ -231,15 +231,7 @@ static string IcuVersion()
     return "(not loaded: running with InvariantGlobalization?)";
 }
 
-static string LoadAverage() =>
-    File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-static string FindRepoRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "tests/data/tokenizers/make-golden.mjs"))) return dir.FullName;
-    throw new DirectoryNotFoundException("repository root not found above " + AppContext.BaseDirectory);
-}
 
 static List<string>? RunHfNfc(string repo, string tokenizerJson, List<string> strings)
 {

@@ -21,7 +21,7 @@ if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") != "PASSIVE")
 
 string Arg(string name, string fallback) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
 int IntArg(string name, int fallback) => int.Parse(Arg(name, fallback.ToString()));
-var root = FindRoot();
+var root = BenchHost.RepoRoot();
 var outDir = Path.GetFullPath(Arg("--out", Path.Combine(root, "benchmarks/out")));
 if (args.Length >= 1 && args[0] == "report")
 {
@@ -133,9 +133,3 @@ static double PeakRssMb()
     return 0;
 }
 
-static string FindRoot()
-{
-    for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        if (File.Exists(Path.Combine(d.FullName, "ReasonFlux.Rl.sln"))) return d.FullName;
-    throw new InvalidOperationException("run inside the checkout");
-}

@@ -10,7 +10,7 @@ using ReasonFlux.Benchmarks.Tokenizer;
 // Encoding throughput on one core over MATH500 problems + solutions: ours, the same with Microsoft.ML.Tokenizers'
 // BPE doing the merges, and HF tokenizers (Rust) via node.
 // Usage: dotnet run -c Release --project benchmarks/TokenizerBench [-- --tokenizer DIR --corpus FILE.jsonl --passes N]
-string repo = FindRepoRoot();
+string repo = BenchHost.RepoRoot();
 string tokenizerDir = Arg("--tokenizer") ?? Path.Combine(repo, "tests/data/tokenizers/qwen");
 string corpusPath = Arg("--corpus") ?? Path.Combine(repo, "../shared/benchmarks/math500.jsonl");
 int passes = int.Parse(Arg("--passes") ?? "10", CultureInfo.InvariantCulture);
@@ -157,7 +157,7 @@ else md.AppendLine("\nHF comparison skipped (node or tests/data/tokenizers/node_
 md.AppendLine();
 md.AppendLine($"Ids of the ML.Tokenizers variant identical to ours on the whole corpus: {mlSame}.");
 md.AppendLine();
-md.AppendLine($"C# load of tokenizer.json: {loadSeconds:F2} s (with the ML.Tokenizers model: {mlLoadSeconds:F2} s); decode: {mb / decodeSeconds:F1} MB/s. Load average at the end: {LoadAverage()} (wall-clock timings on a shared machine are noisy).");
+md.AppendLine($"C# load of tokenizer.json: {loadSeconds:F2} s (with the ML.Tokenizers model: {mlLoadSeconds:F2} s); decode: {mb / decodeSeconds:F1} MB/s. Load average at the end: {BenchHost.LoadAverage()} (wall-clock timings on a shared machine are noisy).");
 File.WriteAllText(Path.Combine(resultsDir, "tokenizer-bench.md"), md.ToString());
 Console.WriteLine($"wrote {resultsDir}/tokenizer-bench.json and .md");
 return 0;
@@ -170,15 +170,7 @@ string? Arg(string name)
 
 static JsonArray Seconds(List<double> values) => new(values.Select(s => (JsonNode)Math.Round(s, 4)).ToArray());
 
-static string LoadAverage() =>
-    File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-static string FindRepoRoot()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        if (File.Exists(Path.Combine(dir.FullName, "tests/data/tokenizers/make-golden.mjs"))) return dir.FullName;
-    throw new DirectoryNotFoundException("repository root not found above " + AppContext.BaseDirectory);
-}
 
 static JsonObject? RunHfBench(string repo, string tokenizerJson, List<string> texts, int passes)
 {

@@ -8,7 +8,7 @@ using static ReasonFlux.Torch.torch;
 
 var threads = ArgValue("--threads", 2);
 var rounds = ArgValue("--rounds", 3);
-var root = FindRoot();
+var root = BenchHost.RepoRoot();
 var peer = BuildPeer(Path.Combine(root, "benchmarks/TorchBench/native"));
 set_num_threads(threads);
 
@@ -140,12 +140,6 @@ static string Run(string file, string args)
     return stdout;
 }
 
-static string FindRoot()
-{
-    var d = new DirectoryInfo(AppContext.BaseDirectory);
-    while (d is not null && !File.Exists(Path.Combine(d.FullName, "ReasonFlux.Rl.sln"))) d = d.Parent;
-    return d?.FullName ?? throw new InvalidOperationException("run from inside the ReasonFlux.Rl checkout");
-}
 
 int ArgValue(string name, int fallback)
 {

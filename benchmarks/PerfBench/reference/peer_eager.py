@@ -30,7 +30,7 @@ import torch.nn.functional as F  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "data", "models"))
-sys.path.insert(0, os.path.join(REPO, "benchmarks", "RolloutBench", "reference"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qwen2_reference as qr  # noqa: E402
 import generate_eager as ge  # noqa: E402
 
@@ -144,7 +144,7 @@ class Prm:
 
 
 class Rollout:
-    """Greedy generation through RolloutBench's peer: prefill of [batch, prompt], then new−1 decode steps."""
+    """Greedy generation through generate_eager.py: prefill of [batch, prompt], then new−1 decode steps."""
 
     def __init__(self, model, a):
         self.model = model.eval()

@@ -1,6 +1,6 @@
 """Plain-PyTorch reference of Hugging Face's Qwen2 (modeling_qwen2, eager attention), without `transformers`.
 
-Used to make golden numbers for the C# implementation and as the "PyTorch eager" peer of RolloutBench.
+Used to make golden numbers for the C# implementation and as the "PyTorch eager" peer of PerfBench.
 Runs on Debian's python3-torch 1.13 (`/usr/bin/python3`); needs nothing else (numpy only for byte views).
 
 Numerics follow modeling_qwen2 step by step, because the C# side is checked against these numbers:

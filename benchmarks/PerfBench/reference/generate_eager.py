@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""RolloutBench, PyTorch-eager peer: greedy generation with a Qwen2 model (plain PyTorch, fp32, CPU).
+"""PerfBench's rollout cells, PyTorch-eager peer: greedy generation with a Qwen2 model (plain PyTorch, fp32, CPU).
 
 The model is tests/data/models/qwen2_reference.py (HF modeling_qwen2 numerics, eager attention) with a
 preallocated KV cache: one prefill forward over the prompt (logits of the last position only), then one
@@ -16,10 +16,10 @@ prompt rows used and the generated ids, so another implementation fed the same c
 produces the same tokens.
 
 Examples:
-  /usr/bin/python3 benchmarks/RolloutBench/reference/generate_eager.py                # whole sweep, both configs
-  /usr/bin/python3 benchmarks/RolloutBench/reference/generate_eager.py --config 25m --batch 1 \\
+  /usr/bin/python3 benchmarks/PerfBench/reference/generate_eager.py                # whole sweep, both configs
+  /usr/bin/python3 benchmarks/PerfBench/reference/generate_eager.py --config 25m --batch 1 \\
       --save-checkpoint /tmp/qwen2-25m --json /tmp/25m.json                            # also write the weights
-  /usr/bin/python3 benchmarks/RolloutBench/reference/generate_eager.py --load-checkpoint /tmp/qwen2-25m --batch 1,16
+  /usr/bin/python3 benchmarks/PerfBench/reference/generate_eager.py --load-checkpoint /tmp/qwen2-25m --batch 1,16
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def generate(model: qr.Qwen2ForCausalLM, prompts: torch.Tensor, new_tokens: int)
 
 
 def write_markdown(path: str, results: dict) -> None:
-    lines = [f"# RolloutBench: PyTorch eager reference (CPU, fp32)", "",
+    lines = [f"# PerfBench's rollout cells: PyTorch eager reference (CPU, fp32)", "",
              f"torch {results['torch']}, {results['threads']} threads, OMP_WAIT_POLICY {results['omp_wait_policy']}, "
              f"prompt {results['prompt_len']} tokens, greedy, {results['cpu_count']} CPUs, load average "
              f"{results['load_average_at_start'][0]} at start / {results['load_average_at_end'][0]} at end.", "",
@@ -154,7 +154,7 @@ def main() -> int:
         ap.error("--save-checkpoint needs exactly one --config and no --load-checkpoint")
 
     max_batch = max(args.batch)
-    results = {"tool": "benchmarks/RolloutBench/reference/generate_eager.py", "implementation": "pytorch-eager",
+    results = {"tool": "benchmarks/PerfBench/reference/generate_eager.py", "implementation": "pytorch-eager",
                "torch": torch.__version__, "python": platform.python_version(), "threads": args.threads,
                "omp_wait_policy": args.omp_wait_policy, "device": "cpu", "dtype": "float32", "seed": args.seed, "prompt_len": args.prompt_len,
                "new_tokens": args.new_tokens, "cpu_count": os.cpu_count(),
