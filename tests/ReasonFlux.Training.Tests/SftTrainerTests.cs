@@ -28,7 +28,7 @@ public class SftTrainerTests
         var examples = new List<SftExample> { new([10, 11, 12, 13], 2, "a"), new([20, 21], 1, "b") };
         var batch = SftMicroBatch.Create(examples, padTokenId: 99, completionOnly: true, Device.CPU);
         Assert.Equal([10L, 11, 12, 13, 20, 21, 99, 99], batch.InputIds.ToInt64Array());
-        Assert.Equal([1L, 1, 1, 1, 1, 1, 0, 0], batch.AttentionMask.ToInt64Array());
+        Assert.Equal([1L, 1, 1, 1, 1, 1, 0, 0], batch.AttentionMask!.ToInt64Array());
         Assert.Equal([1L, 2, 4], batch.PredictorPositions.ToInt64Array());
         Assert.Equal([12L, 13, 21], batch.Targets.ToInt64Array());
         Assert.Equal((6L, 3L), (batch.Tokens, batch.TrainedTokens));

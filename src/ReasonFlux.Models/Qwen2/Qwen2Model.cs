@@ -41,8 +41,17 @@ public sealed class Qwen2Model : nn.Module
     /// <param name="attentionMask">[B, S] 1 for real tokens, 0 for padding, covering the cached positions and these T (S = cached + T); null when nothing is padded</param>
     /// <param name="positionIds">[B, T]; by default each row counts its own real tokens (HF's cumsum(mask) - 1), so left padding does not shift positions</param>
     /// <param name="cache">KV cache to read and extend, or null for a plain forward</param>
-    public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null)
+    /// <param name="segmentIds">Packed rows: [B, T] int64, each position's sequence within its row (-1 for padding),
+    /// so attention never crosses from one sequence into another; needs <paramref name="positionIds"/> (restarting
+    /// at 0 for each sequence) and takes no attention mask or cache</param>
+    public Tensor forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? positionIds = null, KvCache? cache = null, Tensor? segmentIds = null)
     {
+        if (segmentIds is not null)
+        {
+            if (cache is not null || attentionMask is not null || positionIds is null)
+                throw new ArgumentException("packed rows (segment ids) need position ids and take no attention mask or KV cache");
+            return RunLayers(EmbedTokens.forward(inputIds), F.rotary_cos_sin(positionIds, Config.HeadDim, Config.RopeTheta, DType), F.segment_attention_mask(segmentIds), null);
+        }
         long b = inputIds.size(0), t = inputIds.size(1);
         long cached = cache?.Length ?? 0;
         Tensor? keyValid = attentionMask?.to(ScalarType.Bool);
@@ -51,7 +60,13 @@ public sealed class Qwen2Model : nn.Module
         positionIds ??= DefaultPositions(attentionMask, b, t, cached);
         var rotary = F.rotary_cos_sin(positionIds, Config.HeadDim, Config.RopeTheta, DType);
         var h = EmbedTokens.forward(inputIds);
-        var mask = F.attention_mask(t, cached + t, cached, keyValid, h);
+        var hidden = RunLayers(h, rotary, F.attention_mask(t, cached + t, cached, keyValid, h), cache);
+        cache?.Advance(t);
+        return hidden;
+    }
+
+    private Tensor RunLayers(Tensor h, (Tensor Cos, Tensor Sin) rotary, AttentionMask mask, KvCache? cache)
+    {
         bool checkpointed = GradientCheckpointing && cache is null && is_grad_enabled();
         for (int i = 0; i < _layers.Count; i++)
         {
@@ -59,7 +74,6 @@ public sealed class Qwen2Model : nn.Module
             h.Dispose(); // the previous hidden state: only autograd (by its own reference) may still need it
             h = next;
         }
-        cache?.Advance(t);
         return _norm.forward(h);
     }
 

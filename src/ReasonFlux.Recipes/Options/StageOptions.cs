@@ -67,6 +67,9 @@ public sealed record SftDataOptions
     [Doc("Shuffle examples each epoch (seeded by training.seed).")]
     public bool Shuffle { get; init; } = true;
 
+    [Doc("Pack several examples into each row of up to max_seq_len tokens (first fit, longest first; an example is never split), so short examples stop paying for padding. Each example keeps its own position ids and attends only to itself, so the loss and gradient equal the unpacked ones. The step still draws micro_batch_size × grad_accumulation examples; they are packed, then each forward pass takes micro_batch_size packed rows (or rows up to max_tokens_per_micro_batch).")]
+    public bool Packing { get; init; }
+
     [Doc("Held-out set (.jsonl, same format as train): its mean token loss is logged as eval_loss before the first step, every eval_every steps and after the last; null: none.")]
     [Path(PathKind.File)]
     public string? Eval { get; init; }

@@ -134,6 +134,9 @@ internal static unsafe partial class NativeMethods
     internal static partial int rf_rope_cos_sin(TensorHandle positions, long head_dim, double theta, int dtype, nint* cos_out, nint* sin_out);
 
     [LibraryImport(Library)]
+    internal static partial int rf_segment_attention_mask(TensorHandle segments, nint* @out);
+
+    [LibraryImport(Library)]
     internal static partial int rf_set_error(byte* message);
 
     [LibraryImport(Library)]

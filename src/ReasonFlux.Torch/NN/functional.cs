@@ -74,6 +74,17 @@ public static unsafe partial class torch
             }
 
             /// <summary>
+            /// The mask of packed rows: <paramref name="segments"/> [B, T] int64 gives each position's sequence
+            /// (-1 for padding); a query sees the keys at or before it in its own sequence only, never across a boundary.
+            /// </summary>
+            public static AttentionMask segment_attention_mask(Tensor segments)
+            {
+                nint r;
+                Interop.NativeStatus.Check(rf_segment_attention_mask(segments.H, &r));
+                return new AttentionMask(new Tensor(r), false);
+            }
+
+            /// <summary>
             /// Grouped-query attention. q [B, Hq, T, D], k/v [B, Hkv, S, D], under a mask from
             /// <see cref="attention_mask"/>. SDPA on libtorch 2.x, explicit math on 1.13.
             /// </summary>

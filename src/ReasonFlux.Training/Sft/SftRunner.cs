@@ -69,7 +69,10 @@ public sealed class SftRunner : StageRunner<SftOptions>
 
         var cursor = new DataCursor(data.Count, training.Seed, options.Data.Shuffle);
         using var trainer = new SftTrainer(policy, options.Optimizer, options.Data.CompletionOnlyLoss,
-            new NonFiniteStepGuard(training.MaxConsecutiveSkips, GradientFault), dataParallel);
+            new NonFiniteStepGuard(training.MaxConsecutiveSkips, GradientFault), dataParallel)
+        {
+            PackedRowLength = options.Data.Packing ? options.Data.MaxSeqLen : null,
+        };
         if (context.ResumeFrom is { } checkpoint)
             RestoreState(checkpoint, policy, trainer, cursor, data.Count, log);
         else

@@ -44,6 +44,9 @@ public sealed class SftTrainer : IDisposable
 
     public optim.AdamW Optimizer { get; }
 
+    /// <summary>data.packing: pack each step's examples into rows of at most this many tokens (data.max_seq_len); null: one example per row.</summary>
+    public int? PackedRowLength { get; init; }
+
     /// <summary>Skips non-finite steps and counts them.</summary>
     public NonFiniteStepGuard Guard { get; }
 
@@ -63,13 +66,13 @@ public sealed class SftTrainer : IDisposable
         Optimizer.zero_grad();
         double lossSum = 0;
         long tokens = 0;
-        foreach (var passRows in MicroBatchPlan.Split(batch.Select(e => e.InputIds.Length).ToArray(), microBatchSize, maxTokensPerMicroBatch))
+        foreach (var pass in Passes(batch, microBatchSize, maxTokensPerMicroBatch))
         {
             using var scope = NewDisposeScope();
-            var micro = SftMicroBatch.Create(passRows.Select(i => batch[i]).ToList(), _policy.PadTokenId, _completionOnly, device);
+            var micro = Build(pass, device);
             tokens += micro.Tokens;
             if (micro.TrainedTokens == 0) continue;
-            var hidden = _policy.Model.Model.forward(micro.InputIds, micro.AttentionMask);
+            var hidden = micro.Hidden(_policy.Model.Model);
             var rows = hidden.reshape(-1, hidden.size(-1)).index_select(0, micro.PredictorPositions);
             // Cross-entropy is -log p of the targets, through the LM head in chunks (fp32), never [N, V] logits at once.
             var summed = _policy.Model.TokenLogProbs(rows, micro.Targets).sum().neg();
@@ -98,12 +101,12 @@ public sealed class SftTrainer : IDisposable
         var device = _policy.Model.Model.Device;
         double lossSum = 0;
         long trained = 0;
-        foreach (var passRows in MicroBatchPlan.Split(examples.Select(e => e.InputIds.Length).ToArray(), microBatchSize, maxTokensPerMicroBatch))
+        foreach (var pass in Passes(examples, microBatchSize, maxTokensPerMicroBatch))
         {
             using var scope = NewDisposeScope();
-            var micro = SftMicroBatch.Create(passRows.Select(i => examples[i]).ToList(), _policy.PadTokenId, _completionOnly, device);
+            var micro = Build(pass, device);
             if (micro.TrainedTokens == 0) continue;
-            var hidden = _policy.Model.Model.forward(micro.InputIds, micro.AttentionMask);
+            var hidden = micro.Hidden(_policy.Model.Model);
             var rows = hidden.reshape(-1, hidden.size(-1)).index_select(0, micro.PredictorPositions);
             lossSum += _policy.Model.TokenLogProbs(rows, micro.Targets).sum().neg().ToDouble();
             trained += micro.TrainedTokens;
@@ -111,6 +114,27 @@ public sealed class SftTrainer : IDisposable
         if (trained == 0) throw new InvalidOperationException("the evaluation set has no token to score");
         return lossSum / trained;
     }
+
+    /// <summary>
+    /// The forward/backward passes over <paramref name="examples"/>, each a list of rows, each row a list of
+    /// examples: one example per row, or with <see cref="PackedRowLength"/> examples packed into rows first. Passes
+    /// take micro_batch_size rows, or rows up to max_tokens_per_micro_batch padded tokens.
+    /// </summary>
+    private List<List<IReadOnlyList<SftExample>>> Passes(IReadOnlyList<SftExample> examples, int microBatchSize, int? maxTokensPerMicroBatch)
+    {
+        var lengths = examples.Select(e => e.InputIds.Length).ToArray();
+        IReadOnlyList<int[]> rows = PackedRowLength is { } rowLength
+            ? SftPacking.Pack(lengths, rowLength)
+            : Enumerable.Range(0, examples.Count).Select(i => new[] { i }).ToList();
+        var rowLengths = rows.Select(r => r.Sum(i => lengths[i])).ToArray();
+        return MicroBatchPlan.Split(rowLengths, microBatchSize, maxTokensPerMicroBatch)
+            .Select(pass => pass.Select(k => (IReadOnlyList<SftExample>)rows[k].Select(i => examples[i]).ToList()).ToList())
+            .ToList();
+    }
+
+    private SftMicroBatch Build(List<IReadOnlyList<SftExample>> rows, Device device) => PackedRowLength is null
+        ? SftMicroBatch.Create(rows.Select(r => r[0]).ToList(), _policy.PadTokenId, _completionOnly, device)
+        : SftMicroBatch.CreatePacked(rows, _policy.PadTokenId, _completionOnly, device);
 
     public void Dispose() => Optimizer.Dispose();
 }

@@ -100,6 +100,25 @@ RF_EXPORT int32_t rf_attention_mask(int64_t T_, int64_t S, int64_t q_offset, int
   RF_CATCH
 }
 
+// The mask of packed rows (several sequences per row, no KV cache): segments [B, T] int64 names each position's
+// sequence (-1 = padding). Query i may see key j when j <= i and both belong to the same sequence, so attention
+// never crosses a boundary: [B, 1, T, T] bool, true = may attend. Padding queries see no key and get the
+// attend-everywhere row (their output is discarded), as in rf_attention_mask.
+RF_EXPORT int32_t rf_segment_attention_mask(rf_tensor* segments, rf_tensor** out) {
+  RF_TRY
+  auto& seg = T(segments);
+  TORCH_CHECK(seg.dim() == 2 && seg.scalar_type() == at::kLong, "segment mask: segments must be int64 [B, T], got ", seg.scalar_type(), " ", seg.sizes());
+  const int64_t B = seg.size(0), T_ = seg.size(1);
+  auto lopts = at::TensorOptions().dtype(at::kLong).device(seg.device());
+  auto causal = at::arange(T_, lopts).view({1, T_}).le(at::arange(T_, lopts).view({T_, 1}));  // [T(q), T(k)]: k <= q
+  auto same = seg.view({B, T_, 1}).eq(seg.view({B, 1, T_}));                                 // [B, T(q), T(k)]
+  auto real = seg.ge(0).view({B, 1, T_});
+  auto mask = same.logical_and(real).logical_and(causal.view({1, T_, T_})).view({B, 1, T_, T_});
+  auto row_has_key = mask.any(-1, /*keepdim=*/true);
+  *out = wrap(mask.logical_or(row_has_key.logical_not()));
+  RF_CATCH
+}
+
 // Causal grouped-query attention. q [B, Hq, T, D]; k, v [B, Hkv, S, D] with Hq a multiple of Hkv (query head
 // h reads kv head h / (Hq/Hkv), as HF's repeat_kv). mask: from rf_attention_mask ([mB, 1, T, S] bool, true =
 // may attend) or null; plain_causal: no mask, the causal triangle with T == S.
