@@ -46,6 +46,34 @@ public sealed class ArithmeticTaskTests : IDisposable
     }
 
     [Fact]
+    public void Generator_MinValueAndNoCarries_KeepTwoDigitsAndDigitwiseSteps()
+    {
+        var shape = Shape with { MinOperations = 3, MaxOperations = 3, MinValue = 10, Carries = false };
+        var problems = new ArithmeticProblemGenerator(shape, 3).Take(300);
+        Assert.All(problems, p =>
+        {
+            Assert.All(p.RunningValues, v => Assert.InRange(v, 10, 99));
+            Assert.All(p.CorrectSteps(), s =>
+            {
+                if (s.Operator == '+') Assert.True(s.Left % 10 + s.Operand <= 9, $"{s} carries");
+                else Assert.True(s.Left % 10 >= s.Operand, $"{s} borrows");
+            });
+        });
+        Assert.Contains(problems, p => p.Operations.Any(o => o.Operator == '+'));
+        Assert.Contains(problems, p => p.Operations.Any(o => o.Operator == '-'));
+
+        var carrying = new ArithmeticProblemGenerator(shape with { Carries = true }, 3).Take(300);
+        Assert.Contains(carrying, p => p.CorrectSteps().Any(s => s.Operator == '+' ? s.Left % 10 + s.Operand > 9 : s.Left % 10 < s.Operand));
+    }
+
+    [Fact]
+    public void Shape_MinValueAboveMaxValue_IsRefused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ArithmeticProblemGenerator(Shape with { MinValue = 100 }, 1));
+        Assert.Contains("min_value", e.Message);
+    }
+
+    [Fact]
     public void Generator_TooFewDistinctProblems_SaysSo()
     {
         var tiny = new ArithmeticTaskShape { MinOperations = 1, MaxOperations = 1, MinOperand = 1, MaxOperand = 1, MaxValue = 2 };

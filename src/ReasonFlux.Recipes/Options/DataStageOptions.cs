@@ -2,34 +2,42 @@ using ReasonFlux.Recipes.Schema;
 
 namespace ReasonFlux.Recipes.Options;
 
-/// <summary>Shape of the quickstart's chain problems ("Compute 47 + 8 - 5 + 9.").</summary>
+/// <summary>Shape of the quickstart's chain problems ("Compute 47 + 2 - 5 + 3."); the defaults are recipes/quickstart.yaml's.</summary>
 public sealed record QuickstartProblemOptions : IValidatedOptions
 {
     [Doc("Fewest operations per problem.")]
     [ValueRange(1, 20)]
-    public int MinOperations { get; init; } = 2;
+    public int MinOperations { get; init; } = 3;
 
     [Doc("Most operations per problem.")]
     [ValueRange(1, 20)]
-    public int MaxOperations { get; init; } = 4;
+    public int MaxOperations { get; init; } = 3;
 
     [Doc("Smallest operand.")]
     [ValueRange(1, 1_000_000)]
-    public int MinOperand { get; init; } = 2;
+    public int MinOperand { get; init; } = 1;
 
     [Doc("Largest operand.")]
     [ValueRange(1, 1_000_000)]
-    public int MaxOperand { get; init; } = 49;
+    public int MaxOperand { get; init; } = 9;
 
-    [Doc("Largest start and running value (every value stays in [0, max_value]).")]
+    [Doc("Smallest start and running value; 10 with max_value 99 keeps every number two digits wide.")]
+    [ValueRange(0, 1_000_000)]
+    public int MinValue { get; init; } = 10;
+
+    [Doc("Largest start and running value (every value stays in [min_value, max_value]).")]
     [ValueRange(1, 1_000_000)]
     public int MaxValue { get; init; } = 99;
+
+    [Doc("Allow steps that carry (addition) or borrow (subtraction) in some digit; false: every step works digit by digit.")]
+    public bool Carries { get; init; }
 
     public void Validate(OptionsValidation v)
     {
         v.Require(MaxOperations >= MinOperations, "max_operations", $"is below min_operations ({MinOperations})");
         v.Require(MaxOperand >= MinOperand, "max_operand", $"is below min_operand ({MinOperand})");
-        v.Require(MaxValue >= MinOperand, "max_value", $"is below min_operand ({MinOperand}): no operation would fit");
+        v.Require(MaxValue >= MinValue, "max_value", $"is below min_value ({MinValue})");
+        v.Require(MaxValue - MinValue >= MinOperand, "max_value", $"minus min_value ({MinValue}) is below min_operand ({MinOperand}): no operation would fit");
     }
 }
 
@@ -46,15 +54,15 @@ public sealed record QuickstartSizeOptions
 
     [Doc("Held-out evaluation problems (eval.jsonl).")]
     [ValueRange(1, 10_000_000)]
-    public int Eval { get; init; } = 200;
+    public int Eval { get; init; } = 100;
 
     [Doc("Mixed-quality selection pool, one trace per problem (pool.jsonl).")]
     [ValueRange(1, 10_000_000)]
-    public int Pool { get; init; } = 1200;
+    public int Pool { get; init; } = 600;
 
     [Doc("PRM training problems (prm.jsonl), each with a correct, a flawed and a wrong trace.")]
     [ValueRange(1, 10_000_000)]
-    public int Prm { get; init; } = 800;
+    public int Prm { get; init; } = 400;
 
     [Doc("Share of correct traces in the pool; the rest is half flawed (right answer), half wrong.")]
     [ValueRange(0, 1)]

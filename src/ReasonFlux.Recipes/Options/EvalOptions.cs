@@ -35,6 +35,9 @@ public sealed record EvalOptions : StageOptions
 
     public SamplingOptions Sampling { get; init; } = new();
 
+    [Doc("System turn of every prompt; null: \"Please reason step by step, and put your final answer within \\boxed{}.\" for math and none for GPQA; \"\": none.")]
+    public string? SystemPrompt { get; init; }
+
     [Doc("PRM for best_of_n > 1.")]
     public PrmScorerOptions Prm { get; init; } = new();
 

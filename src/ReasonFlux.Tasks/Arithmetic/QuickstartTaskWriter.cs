@@ -31,7 +31,7 @@ public static class QuickstartTaskWriter
     {
         sizes.Validate();
         var problems = new ArithmeticProblemGenerator(shape, seed);
-        var traces = new TraceWriter(new Random(unchecked((int)seed * 7919 + 17)));
+        var traces = new TraceWriter(new Random(unchecked((int)seed * 7919 + 17)), shape.MinValue, shape.MaxValue);
         Directory.CreateDirectory(directory);
         var lines = new Dictionary<string, int>();
 
@@ -69,7 +69,8 @@ public static class QuickstartTaskWriter
             ["shape"] = new JsonObject
             {
                 ["min_operations"] = shape.MinOperations, ["max_operations"] = shape.MaxOperations,
-                ["min_operand"] = shape.MinOperand, ["max_operand"] = shape.MaxOperand, ["max_value"] = shape.MaxValue,
+                ["min_operand"] = shape.MinOperand, ["max_operand"] = shape.MaxOperand, ["min_value"] = shape.MinValue,
+                ["max_value"] = shape.MaxValue, ["carries"] = shape.Carries,
             },
             ["lines"] = new JsonObject(lines.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["pool_qualities"] = new JsonObject(counts.Select(kv => KeyValuePair.Create(QualityName(kv.Key), (JsonNode?)kv.Value))),

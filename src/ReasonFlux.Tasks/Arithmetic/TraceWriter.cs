@@ -2,9 +2,10 @@ namespace ReasonFlux.Tasks.Arithmetic;
 
 /// <summary>
 /// Writes traces of a chosen quality for a problem. Errors are the ones a small model makes: a result off by one,
-/// by ten (a dropped or extra carry), or with the last digit off by a few.
+/// by ten (a dropped or extra carry), or with the last digit off by a few. Wrong values stay in
+/// [<paramref name="minValue"/>, <paramref name="maxValue"/>] where they can, so a number's width or sign is no tell.
 /// </summary>
-public sealed class TraceWriter(Random random)
+public sealed class TraceWriter(Random random, int minValue = 0, int maxValue = int.MaxValue)
 {
     private static readonly int[] ErrorOffsets = [1, -1, 10, -10, 2, -2, 9, -9, 11, -11];
 
@@ -51,11 +52,12 @@ public sealed class TraceWriter(Random random)
 
     private int WrongValue(int value)
     {
-        // Negative results would be a tell the PRM could learn instead of checking the arithmetic.
-        for (int attempt = 0; ; attempt++)
+        // A value outside the problems' range would be a tell the PRM could learn instead of checking the arithmetic.
+        for (int attempt = 0; attempt <= 20; attempt++)
         {
             int candidate = value + ErrorOffsets[random.Next(ErrorOffsets.Length)];
-            if (candidate >= 0 || attempt > 20) return Math.Max(candidate, value + 1);
+            if (candidate >= minValue && candidate <= maxValue) return candidate;
         }
+        return value + 1 <= maxValue || value - 1 < Math.Max(minValue, 0) ? value + 1 : value - 1;
     }
 }

@@ -18,7 +18,9 @@ public static class TaskData
         MaxOperations = p.MaxOperations,
         MinOperand = p.MinOperand,
         MaxOperand = p.MaxOperand,
+        MinValue = p.MinValue,
         MaxValue = p.MaxValue,
+        Carries = p.Carries,
     };
 
     private static QuickstartTaskSizes Sizes(QuickstartSizeOptions s) => new()

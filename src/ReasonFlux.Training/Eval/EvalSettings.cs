@@ -39,12 +39,13 @@ public sealed record EvalSettings
         Sampling.Validate();
     }
 
-    /// <summary>The settings of a recipe's eval stage: n samples, best_of_n, sampling, seed and grader.</summary>
+    /// <summary>The settings of a recipe's eval stage: n samples, best_of_n, sampling, seed, system turn and grader.</summary>
     public static EvalSettings FromOptions(EvalOptions options) => new()
     {
         SamplesPerProblem = options.N,
         BestOfN = options.BestOfN > 1 ? options.BestOfN : 0,
         Sampling = ToSamplingParams(options.Sampling, options.Seed),
+        SystemPrompt = options.SystemPrompt,
         Grader = options.Grader,
     };
 
