@@ -30,8 +30,10 @@ public class GrpoKnobValidationTests
     [InlineData("reward:\n  extra: [{name: length, timeout_s: 3}]\n", "reward.extra[0].timeout_s", "only applies to a command")]
     [InlineData("reward:\n  extra: [{name: lenght}]\n", "reward.extra[0].name", "did you mean \"length\"")]
     [InlineData("reward:\n  extra: format\n", "reward.extra", "expected a list of mappings")]
-    [InlineData("reward:\n  min_form_temperature: 0.2\n", "reward.min_form_temperature", "only applies with process_advantage: min_form")]
-    [InlineData("reward:\n  step_reward: margin\n", "reward.step_reward", "only applies with process_advantage: step or min_form")]
+    [InlineData("reward:\n  prm:\n    min_form_temperature: 0.2\n", "reward.prm.min_form_temperature", "only applies with process_advantage: min_form")]
+    [InlineData("reward:\n  prm:\n    step_reward: margin\n", "reward.prm.step_reward", "only applies with process_advantage: step or min_form")]
+    [InlineData("reward:\n  min_form_temperature: 0.2\n", "reward.min_form_temperature", "reward.prm.min_form_temperature")]
+    [InlineData("reward:\n  step_reward: margin\n", "reward.step_reward", "reward.prm.step_reward")]
     public void Refused(string section, string key, string message)
     {
         var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(Grpo + section, "r.yaml"));

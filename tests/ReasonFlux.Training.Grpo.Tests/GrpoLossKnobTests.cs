@@ -67,7 +67,7 @@ public sealed class GrpoLossKnobTests : IDisposable
     {
         // The transform itself is tested on hand-computed values (MinFormCreditTests); a random tiny policy writes
         // no "\n\n", so every completion is one step here and min-form leaves it unchanged.
-        var stage = GrpoTestKit.Run(GrpoTestKit.Recipe(_dir, $"{_dir}/min", 1, "min_form"), VariedLengths, "reward.step_reward=margin", "reward.min_form_temperature=0.5");
+        var stage = GrpoTestKit.Run(GrpoTestKit.Recipe(_dir, $"{_dir}/min", 1, "min_form"), VariedLengths, "reward.prm.step_reward=margin", "reward.prm.min_form_temperature=0.5");
         var m = GrpoTestKit.Metrics(stage);
         Assert.Equal(1.0, m[GrpoRollouts.NoSeparatorMetric].Values.Single());
         Assert.Equal(1.0, m[GrpoRollouts.ProcessStepsMetric].Values.Single());

@@ -132,7 +132,7 @@ public sealed record LoggingOptions
 }
 
 /// <summary>A frozen ReasonFlux-PRM used as a scorer (GRPO reward, data selection, Best-of-N).</summary>
-public sealed record PrmScorerOptions : IValidatedOptions
+public record PrmScorerOptions : IValidatedOptions
 {
     [Doc("PRM model folder (e.g. ReasonFlux-PRM-7B) or builtin:NAME; null: no PRM.")]
     [Path(PathKind.Model)]

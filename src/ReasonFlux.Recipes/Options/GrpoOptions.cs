@@ -80,6 +80,17 @@ public sealed record OverlongOptions
     public double? Penalty { get; init; }
 }
 
+/// <summary>The frozen PRM of a GRPO stage: the scorer settings plus how its step scores become advantages (PURE).</summary>
+public sealed record GrpoPrmOptions : PrmScorerOptions
+{
+    [Doc("process_advantage: min_form only: temperature T of PURE's min-form credit assignment. Each step score r_j becomes r_j·softmax(−r/T)_j over the completion's steps before the step advantage, so the return from a token approaches the minimum of the step scores ahead of it (not their sum, which a policy inflates by writing more steps). null: 0.1.")]
+    [ValueRange(0, 100, MinExclusive = true)]
+    public double? MinFormTemperature { get; init; }
+
+    [Doc("PRM step score used by step and min_form: probability, P(+); margin, PURE's p(+) − p(−) = 2·P(+) − 1 (negative for a likely-wrong step). Known failure: with PRM-only rewards (outcome_weight 0) policies hack the PRM within ~200 steps (PURE: fewer, longer steps, no \\n\\n separator); keep an outcome reward and watch reward/process_steps_mean and reward/process_no_separator_ratio.")]
+    public StepRewardForm StepReward { get; init; } = StepRewardForm.Probability;
+}
+
 /// <summary>Reward = outcome_weight · r_outcome + process_weight · r_PRM (reasonflux-prm.md §5.1–5.2).</summary>
 public sealed record GrpoRewardOptions : IValidatedOptions
 {
@@ -94,18 +105,11 @@ public sealed record GrpoRewardOptions : IValidatedOptions
     [Doc("How PRM scores enter the advantage. sequence: the paper's Eq. 12, r = w_out·r_out + w_proc·r̂ per completion, then the group-normalised GRPO advantage. step: process-supervised GRPO (DeepSeekMath form) on the PRM's per-step scores, each token's advantage = w_out·A_outcome + w_proc·Σ of the group-normalised step scores of the steps ending at or after it.")]
     public ProcessAdvantage ProcessAdvantage { get; init; } = ProcessAdvantage.Sequence;
 
-    [Doc("min_form only: temperature T of PURE's min-form credit assignment. Each step score r_j becomes r_j·softmax(−r/T)_j over the completion's steps before the step advantage, so the return from a token approaches the minimum of the step scores ahead of it (not their sum, which a policy inflates by writing more steps). null: 0.1.")]
-    [ValueRange(0, 100, MinExclusive = true)]
-    public double? MinFormTemperature { get; init; }
-
-    [Doc("PRM step score used by step and min_form: probability, P(+); margin, PURE's p(+) − p(−) = 2·P(+) − 1 (negative for a likely-wrong step). Known failure: with PRM-only rewards (outcome_weight 0) policies hack the PRM within ~200 steps (PURE: fewer, longer steps, no \\n\\n separator); keep an outcome reward and watch reward/process_steps_mean and reward/process_no_separator_ratio.")]
-    public StepRewardForm StepReward { get; init; } = StepRewardForm.Probability;
-
     [Doc("Outcome grader.")]
     public OutcomeGrader Outcome { get; init; } = OutcomeGrader.StrictBoxed;
 
     [Doc("The frozen PRM scoring completions.")]
-    public PrmScorerOptions Prm { get; init; } = new();
+    public GrpoPrmOptions Prm { get; init; } = new();
 
     [Doc("Completions cut off by max_new_tokens: filter them out of the loss or penalise them.")]
     public OverlongOptions Overlong { get; init; } = new();
@@ -125,8 +129,8 @@ public sealed record GrpoRewardOptions : IValidatedOptions
     {
         v.Require(OutcomeWeight + ProcessWeight > 0, "outcome_weight", "outcome_weight and process_weight are both 0: there is no reward");
         v.Require(ProcessWeight == 0 || !string.IsNullOrEmpty(Prm.Path), "prm.path", $"process_weight is {ProcessWeight} but no PRM is set: set prm.path or process_weight: 0");
-        v.Require(MinFormTemperature is null || ProcessAdvantage == ProcessAdvantage.MinForm, "min_form_temperature", "only applies with process_advantage: min_form");
-        v.Require(StepReward == StepRewardForm.Probability || ProcessAdvantage != ProcessAdvantage.Sequence, "step_reward",
+        v.Require(Prm.MinFormTemperature is null || ProcessAdvantage == ProcessAdvantage.MinForm, "prm.min_form_temperature", "only applies with process_advantage: min_form");
+        v.Require(Prm.StepReward == StepRewardForm.Probability || ProcessAdvantage != ProcessAdvantage.Sequence, "prm.step_reward",
             "only applies with process_advantage: step or min_form (sequence uses the trajectory score r̂)");
     }
 }

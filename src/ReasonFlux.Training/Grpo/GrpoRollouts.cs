@@ -174,8 +174,8 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
     private IReadOnlyList<double> StepScores(IReadOnlyList<double> probabilities)
     {
         var rw = options.Reward;
-        var r = rw.StepReward == StepRewardForm.Margin ? probabilities.Select(p => 2 * p - 1).ToArray() : probabilities;
-        return rw.ProcessAdvantage == ProcessAdvantage.MinForm ? MinFormCredit.Transform(r, rw.MinFormTemperature ?? 0.1) : r;
+        var r = rw.Prm.StepReward == StepRewardForm.Margin ? probabilities.Select(p => 2 * p - 1).ToArray() : probabilities;
+        return rw.ProcessAdvantage == ProcessAdvantage.MinForm ? MinFormCredit.Transform(r, rw.Prm.MinFormTemperature ?? 0.1) : r;
     }
 
     private static double Std(double[] x)
