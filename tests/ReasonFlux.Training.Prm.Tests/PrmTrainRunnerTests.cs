@@ -69,6 +69,21 @@ public class PrmTrainRunnerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Train_WithHeldOutSet_LogsEvalLossAtStepZeroEveryNAndLast()
+    {
+        using var dir = new TempDir();
+        ArithmeticSteps.Write(dir["train.jsonl"], ArithmeticSteps.Generate(80, seed: 6));
+        ArithmeticSteps.Write(dir["held.jsonl"], ArithmeticSteps.Generate(16, seed: 7));
+        var yaml = Yaml(dir, steps: 20).Replace("  max_seq_len: 256", $"  max_seq_len: 256\n  eval: \"{dir["held.jsonl"]}\"\n  eval_every: 10");
+        Recipes.Run(Recipes.Parse(dir, yaml), new ResumeRequest.Fresh());
+        var evals = Metrics(dir).Where(m => m.ContainsKey(PrmTrainRunner.EvalLossMetric)).ToList();
+        Assert.Equal([0L, 10, 20], evals.Select(m => (long)m["step"]!));
+        var values = evals.Select(m => (double)m[PrmTrainRunner.EvalLossMetric]!).ToList();
+        Assert.All(values, v => Assert.True(double.IsFinite(v) && v > 0));
+        Assert.True(values[^1] < values[0], $"eval_loss {string.Join(" ", values)} did not fall");
+    }
+
+    [Fact]
     public void Train_Output_IsHuggingFaceProcessRewardModelFolder()
     {
         using var dir = new TempDir();

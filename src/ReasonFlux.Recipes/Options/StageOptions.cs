@@ -124,6 +124,14 @@ public sealed record PrmDataOptions
 
     [Doc("Shuffle examples each epoch.")]
     public bool Shuffle { get; init; } = true;
+
+    [Doc("Held-out set (.jsonl, same format as train): its loss (λ_step · step term + λ_final · trajectory term, per example) is logged as eval_loss before the first step, every eval_every steps and after the last; null: none.")]
+    [Path(PathKind.File)]
+    public string? Eval { get; init; }
+
+    [Doc("Steps between eval_loss measurements on data.eval; 0: only before the first step and after the last. Only valid with data.eval.")]
+    [ValueRange(0, double.PositiveInfinity)]
+    public int EvalEvery { get; init; }
 }
 
 /// <summary>PRM objective (reasonflux-prm.md §3.3).</summary>
@@ -168,6 +176,7 @@ public sealed record PrmTrainOptions : StageOptions
     public override void Validate(OptionsValidation v)
     {
         v.Require(StepSeparator.Length > 0, "step_separator", "must not be empty");
+        v.Require(Data.Eval is not null || Data.EvalEvery == 0, "data.eval_every", "only applies with data.eval (a held-out set)");
         PrecisionRules.Validate(Model, Optimizer, v);
     }
 }

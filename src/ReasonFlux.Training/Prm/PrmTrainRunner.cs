@@ -27,6 +27,9 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
     public const string StepLossMetric = "loss/step";
     public const string FinalLossMetric = "loss/final";
 
+    /// <summary>Metric: the objective on data.eval.</summary>
+    public const string EvalLossMetric = "eval_loss";
+
     public override StageKind Kind => StageKind.Prm;
 
     public override bool RunsDataParallel => true;
@@ -75,6 +78,9 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         if (data.TruncatedExamples > 0)
             log.Warning("{Count} examples are longer than data.max_seq_len {Max}: cut at the end, losing {Steps} step targets", data.TruncatedExamples, o.Data.MaxSeqLen, data.TruncatedSteps);
 
+        var held = o.Data.Eval is { } evalPath ? PrmTrainingSet.Load(o.Data, o.Head, encoder, evalPath) : null;
+        if (held is not null && held.Count == 0) throw new InvalidDataException($"{o.Data.Eval}: no held-out examples");
+
         var t = o.Training;
         long globalBatch = t.GlobalBatch * dataParallel.WorldSize;
         long total = t.Steps ?? Math.Max(1, (long)Math.Ceiling(t.Epochs * data.Count / globalBatch));
@@ -111,6 +117,22 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
             new Dictionary<string, string> { ["kind"] = "prm" });
 
         context.Progress.Start(o.Name, total, context.FirstStep);
+        // Held-out loss without autograd, in the training objective's per-example normalisation.
+        double EvalLoss()
+        {
+            using var noGrad = no_grad();
+            double stepSum = 0, finalSum = 0;
+            foreach (var rows in MicroBatchPlan.Split(held!.Examples.Select(e => e.InputIds.Length).ToArray(), t.MicroBatchSize, t.MaxTokensPerMicroBatch))
+            {
+                using var scope = NewDisposeScope();
+                var sums = objective.Compute(model, rows.Select(i => held.Examples[i]).ToArray());
+                stepSum += sums.StepLoss;
+                finalSum += sums.FinalLoss;
+            }
+            return (o.Loss.LambdaStep * stepSum + o.Loss.LambdaFinal * finalSum) / held.Count;
+        }
+        if (held is not null && context.FirstStep == 1)
+            context.Metrics.Log(0, new Dictionary<string, double> { [EvalLossMetric] = EvalLoss() });
         for (long step = context.FirstStep; step <= total; step++)
         {
             var clock = Stopwatch.StartNew();
@@ -152,6 +174,13 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
                 [NonFiniteStepGuard.SkippedStepsMetric] = guard.SkippedSteps,
             };
             if (o.Head == PrmHead.TwoClass) metrics[StepLossMetric] = stepSum / globalBatch;
+            if (held is not null && (step == total || (o.Data.EvalEvery > 0 && step % o.Data.EvalEvery == 0)))
+            {
+                metrics[EvalLossMetric] = EvalLoss();
+                // Off a log_every step the step's metrics are not written: write eval_loss on its own.
+                if (step % context.LogEvery != 0 && step != total)
+                    context.Metrics.Log(step, new Dictionary<string, double> { [EvalLossMetric] = metrics[EvalLossMetric] });
+            }
             context.ReportStep(step, metrics, step == total);
             AfterStep?.Invoke(step, context);
             if (guard.Exhausted)

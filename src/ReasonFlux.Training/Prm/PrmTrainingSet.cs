@@ -36,11 +36,11 @@ public sealed class PrmTrainingSet
     /// <summary>Joins steps into the scalar head's completion text (the reference "instruction + output").</summary>
     public const string ScalarStepJoiner = "\n\n";
 
-    public static PrmTrainingSet Load(PrmDataOptions data, PrmHead head, PrmInputEncoder encoder)
+    public static PrmTrainingSet Load(PrmDataOptions data, PrmHead head, PrmInputEncoder encoder, string? path = null)
     {
         var examples = new List<PrmTrainingExample>();
         int truncatedExamples = 0, truncatedSteps = 0;
-        foreach (var record in JsonlReader.Read(data.Train))
+        foreach (var record in JsonlReader.Read(path ?? data.Train))
         {
             var question = record.GetString(data.QuestionKey);
             var steps = record.GetStringArray(data.StepsKey);
