@@ -12,14 +12,17 @@ public static class DistributedSetup
     public static ProcessLayout Layout(DistributedOptions options) =>
         ProcessLayout.FromEnvironment(Environment.GetEnvironmentVariable, options.MasterPort);
 
-    public static DistributedContext Join(ProcessLayout layout, DistributedOptions options)
+    /// <param name="layout">This process's place in the run.</param>
+    /// <param name="options">The recipe's distributed: section.</param>
+    /// <param name="allOnCpu">Every stage's model.device is cpu: backend auto then means Gloo even where CUDA exists.</param>
+    public static DistributedContext Join(ProcessLayout layout, DistributedOptions options, bool allOnCpu = false)
     {
         // Validation refuses zero: 1; this guards a caller that built the options by hand.
         if (options.Zero != 0) throw new ArgumentException($"distributed.zero {options.Zero}: only ZeRO stage 0 is implemented");
         var timeout = TimeSpan.FromSeconds(options.TimeoutS);
         // The model's device decides auto: the same rule as ModelResolver.TrainingDevice.
         var forced = Environment.GetEnvironmentVariable("REASONFLUX_DEVICE");
-        bool onGpu = string.IsNullOrWhiteSpace(forced) ? torch.cuda.is_available() : forced.Trim().StartsWith("cuda", StringComparison.OrdinalIgnoreCase);
+        bool onGpu = !allOnCpu && (string.IsNullOrWhiteSpace(forced) ? torch.cuda.is_available() : forced.Trim().StartsWith("cuda", StringComparison.OrdinalIgnoreCase));
         var backend = options.Backend switch
         {
             DistributedBackend.Gloo => distributed.Backend.Gloo,

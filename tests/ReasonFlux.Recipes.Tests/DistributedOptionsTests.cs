@@ -59,4 +59,26 @@ public class DistributedOptionsTests
         var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(Pipeline, "p.yaml", ["distributed.timeout=30"]));
         Assert.Contains("timeout_s", e.Message);
     }
+
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("cpu")]
+    [InlineData("cuda")]
+    [InlineData("cuda:3")]
+    public void ModelDevice_AcceptsAutoCpuCudaAndCudaN(string device)
+    {
+        var sft = (SftOptions)RecipeLoader.Parse(SingleStage, "s.yaml", [$"model.device={device}"]).Stages[0];
+        Assert.Equal(device, sft.Model.Device);
+    }
+
+    [Theory]
+    [InlineData("gpu")]
+    [InlineData("cuda:-1")]
+    [InlineData("cuda:x")]
+    public void ModelDevice_Other_IsRefusedNamingTheKey(string device)
+    {
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(SingleStage, "s.yaml", [$"model.device={device}"]));
+        Assert.Contains("model.device", e.Message);
+        Assert.Contains("expected auto, cpu, cuda or cuda:N", e.Message);
+    }
 }

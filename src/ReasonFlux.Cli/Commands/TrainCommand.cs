@@ -47,7 +47,15 @@ public static class TrainCommand
 
             using var interrupt = TrainingInterrupt.Install(log: message => Console.Error.WriteLine(message));
             var resumeRequest = ResumeRequest.Parse(parseResult.GetValue(resume));
-            using var distributed = DistributedSetup.Join(layout, loaded.Header.Distributed);
+            bool allOnCpu = loaded.Stages.All(s => s switch
+            {
+                ReasonFlux.Recipes.Options.SftOptions o => o.Model.Device == "cpu",
+                ReasonFlux.Recipes.Options.PrmTrainOptions o => o.Model.Device == "cpu",
+                ReasonFlux.Recipes.Options.GrpoOptions o => o.Model.Device == "cpu",
+                ReasonFlux.Recipes.Options.EvalOptions o => o.Model.Device == "cpu",
+                _ => true,
+            });
+            using var distributed = DistributedSetup.Join(layout, loaded.Header.Distributed, allOnCpu);
             var result = new RecipeRunner(registry).Run(loaded, resumeRequest, interrupt, new RunSettings { Distributed = distributed });
             Console.Error.WriteLine(result.Outcome == StageOutcome.Completed
                 ? $"run complete: {result.RunDirectory}"

@@ -3,7 +3,7 @@ using ReasonFlux.Recipes.Schema;
 namespace ReasonFlux.Recipes.Options;
 
 /// <summary>The model a stage loads.</summary>
-public sealed record ModelOptions
+public sealed record ModelOptions : IValidatedOptions
 {
     [Doc("Model folder (config.json, tokenizer.json, *.safetensors) or builtin:NAME for a model embedded in reasonflux. Relative paths resolve against the working directory.")]
     [Required, Path(PathKind.Model)]
@@ -21,6 +21,21 @@ public sealed record ModelOptions
     [Doc("Chat template file (.jinja); null: the one in the model folder's tokenizer_config.json.")]
     [Path(PathKind.File)]
     public string? ChatTemplate { get; init; }
+
+    [Doc("Device of the model: auto (this rank's GPU, cuda:LOCAL_RANK, when libtorch has CUDA, else the CPU; the environment variable REASONFLUX_DEVICE overrides auto), cpu, cuda or cuda:N. A GRPO stage's frozen reference model and PRM share it.")]
+    public string Device { get; init; } = "auto";
+
+    public void Validate(OptionsValidation v) =>
+        v.Require(DeviceNames.IsValid(Device), "device", $"\"{Device}\" is not a device: expected auto, cpu, cuda or cuda:N");
+}
+
+/// <summary>The spellings model.device accepts.</summary>
+public static class DeviceNames
+{
+    public const string Auto = "auto";
+
+    public static bool IsValid(string text) =>
+        text is Auto or "cpu" or "cuda" || (text.StartsWith("cuda:", StringComparison.Ordinal) && text.Length > 5 && text[5..].All(char.IsAsciiDigit));
 }
 
 /// <summary>AdamW and its learning-rate schedule.</summary>

@@ -13,8 +13,22 @@ public static class ModelResolver
     /// This process's GPU (cuda:LOCAL_RANK, one GPU per rank as torchrun and srun lay them out) when libtorch has
     /// CUDA, else the CPU. REASONFLUX_DEVICE ("cpu", "cuda:1") overrides.
     /// </summary>
-    public static Device TrainingDevice(int localRank = 0)
+    public static Device TrainingDevice(int localRank = 0) => DeviceOf(DeviceNames.Auto, localRank);
+
+    /// <summary>model.device: cpu, cuda, cuda:N as written; auto as <see cref="TrainingDevice"/> describes.</summary>
+    public static Device DeviceOf(ModelOptions model, int localRank = 0) => DeviceOf(model.Device, localRank);
+
+    private static Device DeviceOf(string device, int localRank)
     {
+        if (device != DeviceNames.Auto)
+        {
+            var chosen = Device.Parse(device);
+            if (chosen.Type == DeviceType.CUDA && !torch.cuda.is_available())
+                throw new InvalidDataException($"model.device is {device} but this libtorch build has no CUDA device (use auto or cpu)");
+            if (chosen.Type == DeviceType.CUDA && chosen.Index >= torch.cuda.device_count())
+                throw new InvalidDataException($"model.device is {device} but this machine has {torch.cuda.device_count()} CUDA device(s)");
+            return chosen;
+        }
         var env = Environment.GetEnvironmentVariable("REASONFLUX_DEVICE");
         if (!string.IsNullOrWhiteSpace(env)) return Device.Parse(env);
         return torch.cuda.is_available() ? Device.CUDA(localRank % Math.Max(1, torch.cuda.device_count())) : Device.CPU;
@@ -67,5 +81,5 @@ public static class ModelResolver
 
     /// <summary>Loads a policy (causal LM with its tokenizer and chat template).</summary>
     public static LanguageModel LoadPolicy(ModelOptions model, string workDirectory, long seed, Device? device = null) =>
-        LanguageModel.Load(Materialize(model.Path, workDirectory, seed), ToScalarType(model.Dtype), device ?? TrainingDevice(), model.ChatTemplate);
+        LanguageModel.Load(Materialize(model.Path, workDirectory, seed), ToScalarType(model.Dtype), device ?? DeviceOf(model), model.ChatTemplate);
 }

@@ -26,7 +26,7 @@ public sealed class EvalRunner(Func<PrmScorerOptions, Device, ICompletionScorer>
         if (settings.BestOfN > 0 && prmFactory is null)
             throw new NotSupportedException($"stage \"{options.Name}\": best_of_n is {options.BestOfN} but PRM scoring is not wired into this build of reasonflux");
 
-        var device = ModelResolver.TrainingDevice();
+        var device = ModelResolver.DeviceOf(options.Model, ctx.Distributed.LocalRank);
         using var model = ModelResolver.LoadPolicy(options.Model, Path.Combine(ctx.Folder.Path, "work"), options.Seed, device);
         ModelResolver.WarnUnusedTensors(model, ctx.Log);
         var scorer = settings.BestOfN > 0 ? prmFactory!(options.Prm, device) : null;

@@ -45,7 +45,7 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
             throw new InvalidDataException($"rollout.prompts_per_step {o.Rollout.PromptsPerStep} does not split over {world} ranks (a prompt's G rollouts stay on one rank): make it a multiple of {world}");
         if (world > 1 && o.Rollout.DynamicSampling)
             throw new InvalidDataException($"rollout.dynamic_sampling with {world} ranks is not implemented (each rank would draw a different number of prompts); set it to false or run one process");
-        var device = ModelResolver.TrainingDevice(ctx.Distributed.LocalRank);
+        var device = ModelResolver.DeviceOf(o.Model, ctx.Distributed.LocalRank);
         var workDir = Path.Combine(ctx.Folder.Path, "work");
         string initial = "";
         // A built-in model is written once, by rank 0, before the others read it.

@@ -45,7 +45,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         if (o.Head == PrmHead.Scalar && o.Loss.LambdaFinal == 0)
             throw new InvalidDataException("loss.lambda_final is 0 but a scalar head only has the trajectory-level output: nothing would be trained");
         var dataParallel = new DataParallel(context.Distributed);
-        var device = ModelResolver.TrainingDevice(context.Distributed.LocalRank);
+        var device = ModelResolver.DeviceOf(o.Model, context.Distributed.LocalRank);
         var dtype = ModelResolver.ToScalarType(o.Model.Dtype);
         var log = context.Log;
 

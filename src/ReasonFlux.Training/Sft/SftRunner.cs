@@ -40,7 +40,7 @@ public sealed class SftRunner : StageRunner<SftOptions>
         var training = options.Training;
         var workDirectory = context.Folder.Path;
         var dataParallel = new DataParallel(context.Distributed);
-        var device = ModelResolver.TrainingDevice(context.Distributed.LocalRank);
+        var device = ModelResolver.DeviceOf(options.Model, context.Distributed.LocalRank);
         // A built-in model is written into the stage folder once, by rank 0, before the others read it.
         context.Distributed.WriterFirst(() => ModelResolver.Materialize(options.Model.Path, workDirectory, training.Seed));
         using var policy = context.ResumeFrom is { } from
