@@ -3,6 +3,12 @@ using System.Runtime.InteropServices;
 
 namespace ReasonFlux.Runs.Tests;
 
+/// <remarks>
+/// Not run in parallel with the rest of the assembly: a child's exit is observed through the test host's
+/// thread pool, and under the full suite's load other tests starved it long enough for a 30 s wait to fail
+/// although the probe had exited.
+/// </remarks>
+[Collection(SerialSignalTests.Name)]
 public class SignalTests
 {
     [Fact]
@@ -58,7 +64,8 @@ public class SignalTests
         Probe.Kill(probe.Process.Id, Probe.Sigterm);
         probe.WaitFor("saving");
         Probe.Kill(probe.Process.Id, Probe.Sigint);
-        Assert.True(probe.Process.WaitForExit(30_000), "probe did not exit after the second signal");
+        bool exited = probe.Process.WaitForExit(30_000);
+        Assert.True(exited, "probe did not exit after the second signal: " + probe.Output());
         Assert.Equal(130, probe.Process.ExitCode);
         Assert.Null(CheckpointStore.FindLatestValid(Path.Combine(dir.Path, "probe", "grpo")));
     }
@@ -81,7 +88,7 @@ public class SignalTests
             if (mode is not null) info.ArgumentList.Add(mode);
             var probe = new Probe(Process.Start(info)!);
             probe.Process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (probe._lock) probe._lines.Add(e.Data); };
-            probe.Process.ErrorDataReceived += (_, _) => { };
+            probe.Process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (probe._lock) probe._lines.Add("stderr: " + e.Data); };
             probe.Process.BeginOutputReadLine();
             probe.Process.BeginErrorReadLine();
             return probe;
@@ -120,4 +127,10 @@ public class SignalTests
             Process.Dispose();
         }
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialSignalTests
+{
+    public const string Name = "signal probes, run alone";
 }
