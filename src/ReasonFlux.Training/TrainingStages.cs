@@ -11,10 +11,8 @@ public static class TrainingStages
     {
         registry.Register(new Data.DataStageRunner());
         registry.Register(new SftRunner());
-        registry.Register(new GrpoRunner());
         // Process rewards from a frozen ReasonFlux-PRM, and periodic evaluation during GRPO.
-        GrpoRunner.ProcessRewardModelFactory ??= PrmProcessRewardModel.Load;
-        GrpoRunner.Evaluate ??= Eval.GrpoEvaluation.Evaluate;
+        registry.Register(new GrpoRunner { ProcessRewardModelFactory = PrmProcessRewardModel.Load, Evaluate = Eval.GrpoEvaluation.Evaluate });
         registry.Register(new Eval.EvalRunner(Eval.PrmCompletionScorer.Load));
         registry.Register(new Prm.PrmTrainRunner());
         registry.Register(new Select.SelectRunner());

@@ -17,8 +17,6 @@ public sealed class GrpoLossKnobTests : IDisposable
 
     public void Dispose()
     {
-        GrpoRunner.ProcessRewardModelFactory = null;
-        GrpoRunner.Evaluate = null;
         Directory.Delete(_dir, true);
     }
 
@@ -98,8 +96,12 @@ public sealed class GrpoLossKnobTests : IDisposable
     public void Eval_RunsAtStepZeroBeforeTraining()
     {
         var evaluated = new List<long>();
-        GrpoRunner.Evaluate = (_, _, step) => { evaluated.Add(step); return new Dictionary<string, double> { ["fake/accuracy"] = step }; };
-        var stage = GrpoTestKit.Run(GrpoTestKit.Recipe(_dir, $"{_dir}/eval", 2), "eval.every=1");
+        var runner = new GrpoRunner
+        {
+            ProcessRewardModelFactory = (_, _) => new LowercasePrm(),
+            Evaluate = (_, _, step) => { evaluated.Add(step); return new Dictionary<string, double> { ["fake/accuracy"] = step }; },
+        };
+        var stage = GrpoTestKit.Run(runner, GrpoTestKit.Recipe(_dir, $"{_dir}/eval", 2), "eval.every=1");
         Assert.Equal([0L, 1L, 2L], evaluated);
         Assert.Equal([0L, 1L, 2L], GrpoTestKit.Metrics(stage)["eval/fake/accuracy"].Steps);
     }

@@ -17,8 +17,6 @@ public sealed class GrpoMemoryBudgetTests : IDisposable
 
     public void Dispose()
     {
-        GrpoRunner.ProcessRewardModelFactory = null;
-        GrpoRunner.Evaluate = null;
         Directory.Delete(_dir, true);
     }
 

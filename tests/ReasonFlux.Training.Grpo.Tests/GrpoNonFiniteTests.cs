@@ -18,7 +18,6 @@ public sealed class GrpoNonFiniteTests : IDisposable
 
     public void Dispose()
     {
-        GrpoRunner.ProcessRewardModelFactory = null;
         Directory.Delete(_dir, true);
     }
 
@@ -35,10 +34,9 @@ public sealed class GrpoNonFiniteTests : IDisposable
             lm.Save(nanModel, ScalarType.Float32);
         }
         var yaml = GrpoTestKit.Recipe(_dir, $"{_dir}/runs", steps: 8).Replace("path: builtin:tiny", $"path: {nanModel}");
-        GrpoRunner.ProcessRewardModelFactory = (_, _) => new LowercasePrm();
         var recipe = RecipeLoader.Parse(yaml, "test.yaml", ["training.max_consecutive_skips=2"]);
         using var interrupt = TrainingInterrupt.CreateDetached(_ => throw new InvalidOperationException("exit"));
-        var runner = new RecipeRunner(new StageRunnerRegistry().Register(new GrpoRunner()));
+        var runner = new RecipeRunner(new StageRunnerRegistry().Register(new GrpoRunner { ProcessRewardModelFactory = (_, _) => new LowercasePrm() }));
 
         var e = Assert.Throws<TrainingDivergedException>(() => runner.Run(recipe, ResumeRequest.Parse(null), interrupt, new RunSettings { Interactive = false }));
         Assert.Contains("grpo", e.Message);

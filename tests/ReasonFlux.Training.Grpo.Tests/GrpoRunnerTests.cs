@@ -19,7 +19,6 @@ public sealed class GrpoRunnerTests : IDisposable
 
     public void Dispose()
     {
-        GrpoRunner.ProcessRewardModelFactory = null;
         Directory.Delete(_dir, true);
     }
 
@@ -28,10 +27,9 @@ public sealed class GrpoRunnerTests : IDisposable
     private List<double> Run(string yaml)
     {
         var prm = new LowercasePrm();
-        GrpoRunner.ProcessRewardModelFactory = (_, _) => prm;
         var recipe = RecipeLoader.Parse(yaml, "test.yaml");
         using var interrupt = TrainingInterrupt.CreateDetached(_ => throw new InvalidOperationException("exit"));
-        var result = new RecipeRunner(new StageRunnerRegistry().Register(new GrpoRunner())).Run(recipe, ResumeRequest.Parse(null), interrupt, new RunSettings { Interactive = false });
+        var result = new RecipeRunner(new StageRunnerRegistry().Register(new GrpoRunner { ProcessRewardModelFactory = (_, _) => prm })).Run(recipe, ResumeRequest.Parse(null), interrupt, new RunSettings { Interactive = false });
         Assert.Equal(0, result.ExitCode);
         Assert.True(prm.Calls > 0);
         var metrics = MetricsFile.Read(Path.Combine(recipe.RunDirectory, "grpo", "metrics.jsonl"));
@@ -40,9 +38,8 @@ public sealed class GrpoRunnerTests : IDisposable
 
     private RunResult RunOnce(string yaml, ResumeRequest resume, TrainingInterrupt interrupt, Action<long>? stepCompleted = null)
     {
-        GrpoRunner.ProcessRewardModelFactory = (_, _) => new LowercasePrm();
         var recipe = RecipeLoader.Parse(yaml, "test.yaml");
-        var runner = new GrpoRunner { StepCompleted = stepCompleted };
+        var runner = new GrpoRunner { StepCompleted = stepCompleted, ProcessRewardModelFactory = (_, _) => new LowercasePrm() };
         return new RecipeRunner(new StageRunnerRegistry().Register(runner)).Run(recipe, resume, interrupt, new RunSettings { Interactive = false });
     }
 

@@ -13,7 +13,6 @@ public sealed class GrpoSamplingTests : IDisposable
 
     public void Dispose()
     {
-        GrpoRunner.ProcessRewardModelFactory = null;
         Directory.Delete(_dir, true);
     }
 

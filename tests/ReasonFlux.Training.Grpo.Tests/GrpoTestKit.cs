@@ -79,12 +79,15 @@ public static class GrpoTestKit
     public static string Run(string yaml, params string[] overrides) => Run(yaml, new LowercasePrm(), overrides);
 
     /// <summary>Runs the recipe with <paramref name="prm"/> as the process reward model.</summary>
-    public static string Run(string yaml, IProcessRewardModel prm, params string[] overrides)
+    public static string Run(string yaml, IProcessRewardModel prm, params string[] overrides) =>
+        Run(new GrpoRunner { ProcessRewardModelFactory = (_, _) => prm }, yaml, overrides);
+
+    /// <summary>Runs the recipe through <paramref name="runner"/> (its PRM and evaluation as the test sets them).</summary>
+    public static string Run(GrpoRunner runner, string yaml, params string[] overrides)
     {
-        GrpoRunner.ProcessRewardModelFactory = (_, _) => prm;
         var recipe = RecipeLoader.Parse(yaml, "test.yaml", overrides);
         using var interrupt = TrainingInterrupt.CreateDetached(_ => throw new InvalidOperationException("exit"));
-        var result = new RecipeRunner(new StageRunnerRegistry().Register(new GrpoRunner())).Run(recipe, ResumeRequest.Parse(null), interrupt, new RunSettings { Interactive = false });
+        var result = new RecipeRunner(new StageRunnerRegistry().Register(runner)).Run(recipe, ResumeRequest.Parse(null), interrupt, new RunSettings { Interactive = false });
         Assert.Equal(0, result.ExitCode);
         return Path.Combine(recipe.RunDirectory, "grpo");
     }

@@ -53,8 +53,6 @@ public sealed class RealPrmTests : IDisposable
                 prm: { path: {{_dir}}/prm, dtype: float32 }
                 sampling: { max_new_tokens: 16, temperature: 1.0 }
             """;
-        GrpoRunner.ProcessRewardModelFactory = null;
-        GrpoRunner.Evaluate = null;
         var registry = TrainingStages.RegisterAll(new StageRunnerRegistry());
         var recipe = RecipeLoader.Parse(yaml, "real-prm.yaml");
         using var interrupt = TrainingInterrupt.CreateDetached(_ => throw new InvalidOperationException("exit"));

@@ -15,7 +15,6 @@ public sealed class RewardFunctionTests : IDisposable
 
     public void Dispose()
     {
-        GrpoRunner.ProcessRewardModelFactory = null;
         Directory.Delete(_dir, true);
     }
 

@@ -21,11 +21,11 @@ namespace ReasonFlux.Training.Grpo;
 /// </summary>
 public sealed class GrpoRunner : StageRunner<GrpoOptions>
 {
-    /// <summary>Builds the PRM used for process rewards; the Rewards layer provides it (null: none available).</summary>
-    public static Func<PrmScorerOptions, Device, IProcessRewardModel>? ProcessRewardModelFactory { get; set; }
+    /// <summary>Builds the PRM used for process rewards, given by the composition root (null: none available, and a recipe with process_weight > 0 fails).</summary>
+    public Func<PrmScorerOptions, Device, IProcessRewardModel>? ProcessRewardModelFactory { get; init; }
 
-    /// <summary>Periodic evaluation hook: (policy, options, step) → metrics to log under eval/.</summary>
-    public static Func<LanguageModel, GrpoOptions, long, IReadOnlyDictionary<string, double>>? Evaluate { get; set; }
+    /// <summary>Periodic evaluation: (policy, options, step) → metrics to log under eval/ (null: eval.every has nothing to run).</summary>
+    public Func<LanguageModel, GrpoOptions, long, IReadOnlyDictionary<string, double>>? Evaluate { get; init; }
 
     /// <summary>Called after each step is reported, before the interrupt is polled (tests stop a run at an exact step).</summary>
     public Action<long>? StepCompleted { get; init; }
@@ -164,7 +164,7 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         return merged;
     }
 
-    private static IProcessRewardModel CreatePrm(GrpoOptions o, Device device) =>
+    private IProcessRewardModel CreatePrm(GrpoOptions o, Device device) =>
         (ProcessRewardModelFactory ?? throw new InvalidOperationException("process_weight > 0 but no PRM scorer is registered with GrpoRunner"))(o.Reward.Prm, device);
 
     private static List<GrpoPrompt> LoadPrompts(GrpoOptions o, LanguageModel policy)
