@@ -100,8 +100,8 @@ public sealed class TokenizerConfig
         {
             foreach (var prop in atd.EnumerateObject())
             {
-                if (!int.TryParse(prop.Name, out int id))
-                    throw new InvalidDataException($"{source}: added_tokens_decoder key \"{prop.Name}\" is not an integer id");
+                if (!int.TryParse(prop.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id) || id > TokenizerJson.MaxTokenId)
+                    throw new InvalidDataException($"{source}: added_tokens_decoder key \"{prop.Name}\" is not a token id in [0, {TokenizerJson.MaxTokenId}]");
                 added.Add(TokenizerJson.ReadAddedToken(prop.Value, id, $"{source}: added_tokens_decoder[\"{prop.Name}\"]"));
             }
         }

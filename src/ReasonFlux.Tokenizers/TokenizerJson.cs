@@ -21,6 +21,9 @@ internal static class TokenizerJson
     /// <summary>The GPT-2 pattern that a lone ByteLevel pre-tokenizer with use_regex=true applies.</summary>
     public const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
 
+    /// <summary>Largest token id accepted: per-id tables are allocated up to it (the largest real vocabularies hold ~256k).</summary>
+    public const int MaxTokenId = (1 << 24) - 1;
+
     public static JsonDocument ParseDocument(string json, string source)
     {
         try
@@ -78,6 +81,8 @@ internal static class TokenizerJson
         {
             if (prop.Value.ValueKind != JsonValueKind.Number || !prop.Value.TryGetInt32(out int id) || id < 0)
                 throw new InvalidDataException($"{source}: model.vocab[\"{prop.Name}\"] must be a non-negative integer id");
+            if (id > MaxTokenId)
+                throw new InvalidDataException($"{source}: model.vocab[\"{prop.Name}\"] id {id} is above {MaxTokenId} (tables are sized by the largest id)");
             vocab[prop.Name] = id;
         }
         return vocab;
@@ -117,6 +122,7 @@ internal static class TokenizerJson
     private static List<AddedToken> ReadAddedTokens(JsonElement root, string source)
     {
         var list = new List<AddedToken>();
+        var ids = new HashSet<int>();
         if (!root.TryGetProperty("added_tokens", out var a) || a.ValueKind == JsonValueKind.Null) return list;
         if (a.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{source}: added_tokens must be an array");
         int i = 0;
@@ -125,6 +131,9 @@ internal static class TokenizerJson
             string where = $"{source}: added_tokens[{i}]";
             if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("id", out var idEl) || !idEl.TryGetInt32(out int id) || id < 0)
                 throw new InvalidDataException($"{where} must be an object with a non-negative integer \"id\"");
+            if (id > MaxTokenId) throw new InvalidDataException($"{where}: id {id} is above {MaxTokenId} (tables are sized by the largest id)");
+            // Found by tests/fuzz: a repeated id reached a ToDictionary as a bare ArgumentException.
+            if (!ids.Add(id)) throw new InvalidDataException($"{where}: id {id} is used by an earlier added token");
             list.Add(ReadAddedToken(entry, id, where));
             i++;
         }

@@ -33,9 +33,10 @@ public static class RecipeLoader
             var inner = e.InnerException as YamlException ?? e;
             throw new RecipeException([new RecipeError(new SourceLocation(sourceName, (int)inner.Start.Line, (int)inner.Start.Column), "", "malformed YAML: " + Clean(inner.Message))]);
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
-            // YamlDotNet's scanner throws this on some malformed plain scalars instead of a YamlException (found by tests/fuzz).
+            // YamlDotNet throws these instead of a YamlException on some malformed input: a NUL in a flow mapping,
+            // an event it does not expect after a broken key (found by tests/fuzz).
             throw new RecipeException([new RecipeError(new SourceLocation(sourceName, 1, 1), "", $"malformed YAML: the YAML parser gave up ({e.Message})")]);
         }
         if (stream.Documents.Count == 0)
