@@ -104,36 +104,49 @@ echo "reference run: ${ref_seconds}s"
 echo "== $kills_wanted kills ($work/kill)"
 mkdir -p "$work/kill"
 write_recipe "$work/kill"
-# Spread the kills over about the reference run's length (each attempt also pays start-up).
-max_delay=$(python3 -c "print(max(1.0, $ref_seconds / max(1, $kills_wanted)))")
+# Spread the kills over the run: each attempt is killed a random time after it starts training (its first new metrics
+# row), up to the reference run's length / N, so the N kills land all along the pipeline.
+max_delay=$(python3 -c "print(max(0.5, $ref_seconds / max(1, $kills_wanted)))")
 kills=0 in_write=0 attempts=0 completed=0
 RANDOM=${RF_TORTURE_SEED:-12345}
+runlog="$work/kill/runs/torture/run.log"
+metric_rows() { cat "$work"/kill/runs/torture/*/metrics.jsonl 2>/dev/null | wc -l; }
+fresh_tmp() { find "$work/kill/runs/torture" -maxdepth 2 -name 'step-*.tmp' -newer "$work/attempt-start" 2>/dev/null | head -1; }
 while (( kills < kills_wanted )); do
   attempts=$((attempts + 1))
+  rows=$(metric_rows)
+  touch "$work/attempt-start"
   (cd "$work/kill" && exec nice "$cli" train torture.yaml --resume auto) >> "$work/kill.log" 2>&1 &
   pid=$!
+  # Wait until this attempt trains (a new metrics row) or 60 s pass, so no kill is spent on start-up and loading.
+  for _ in $(seq 600); do
+    (( $(metric_rows) > rows )) && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
   aimed=$(( RANDOM % 3 == 0 ))
   if (( aimed )); then
-    # Kill as soon as a checkpoint write starts (a step-N.tmp folder appears), or after 3x the usual delay.
-    deadline=$(python3 -c "import time; print(time.time() + 3 * $max_delay)")
+    # Kill as soon as a checkpoint write starts (a step-N.tmp folder appears), or after 2x the usual delay.
+    deadline=$(python3 -c "import time; print(time.time() + 2 * $max_delay)")
     while kill -0 "$pid" 2>/dev/null; do
-      if compgen -G "$work/kill/runs/torture/*/step-*.tmp" >/dev/null; then break; fi
+      [[ -n "$(fresh_tmp)" ]] && break
       (( $(python3 -c "import time; print(int(time.time() > $deadline))") )) && break
-      sleep 0.005
+      sleep 0.01
     done
   else
-    sleep "$(python3 -c "import random; random.seed($RANDOM); print(round(random.uniform(0.2, $max_delay), 3))")"
+    sleep "$(python3 -c "import random; random.seed($RANDOM); print(round(random.uniform(0.0, $max_delay), 3))")"
   fi
   if kill -KILL "$pid" 2>/dev/null; then
     wait "$pid" 2>/dev/null
     kills=$((kills + 1))
-    if compgen -G "$work/kill/runs/torture/*/step-*.tmp" >/dev/null; then in_write=$((in_write + 1)); fi
-    echo "kill $kills (attempt $attempts$( (( aimed )) && echo ", aimed at a checkpoint write"))"
+    where=""
+    if [[ -n "$(fresh_tmp)" ]]; then in_write=$((in_write + 1)); where=", inside a checkpoint write"; fi
+    echo "kill $kills (attempt $attempts$( (( aimed )) && echo ", aimed at a checkpoint write")$where; metrics rows so far: $(metric_rows))"
   else
     wait "$pid"; rc=$?
     if [[ $rc -ne 0 ]]; then echo "attempt $attempts exited $rc without being killed:"; tail -20 "$work/kill.log"; exit 1; fi
     completed=1
-    echo "the run completed after $kills kills; starting a fresh copy to place the remaining ones is not useful, stopping"
+    echo "the run completed after $kills kills"
     break
   fi
 done
@@ -162,8 +175,8 @@ done
 if grep -qiE "corrupt|sha256 mismatch|TorchException|Unhandled" "$work/kill.log"; then
   echo "run.log of the killed run mentions:"; grep -iE "corrupt|sha256 mismatch|TorchException|Unhandled" "$work/kill.log" | sort | uniq -c | head
 fi
-resumes=$(grep -c "resum" "$work/kill/runs/torture/run.log" 2>/dev/null || echo 0)
-summary="kills: $kills of $kills_wanted wanted ($in_write inside a checkpoint write), attempts: $attempts, resume log lines: $resumes, reference run ${ref_seconds}s, result: $( ((failed)) && echo FAILED || echo identical)"
+resumed=$(grep -cE ": steps [0-9]+\.\." "$runlog" 2>/dev/null || true) # a stage resumed from a checkpoint logs "sft: steps A..B"
+summary="kills: $kills of $kills_wanted wanted ($in_write inside a checkpoint write), attempts: $attempts (+1 to finish), stages resumed from a checkpoint: ${resumed:-0}, reference run ${ref_seconds}s, result: $( ((failed)) && echo FAILED || echo identical)"
 echo "$summary" | tee "$work/summary.txt"
 (( kills >= kills_wanted )) || { echo "fewer kills than asked: raise RF_TORTURE_SFT_STEPS"; failed=1; }
 exit $failed
