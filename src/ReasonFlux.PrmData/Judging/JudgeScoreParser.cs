@@ -15,10 +15,12 @@ public static partial class JudgeScoreParser
     private const string Value =
         @"(?<num>[+-]?\d+(?:\.\d+)?|[+-]?\.\d+)\s*(?:(?<pct>%)|(?:/|\s+out\s+of\s+)\s*(?<den>\d+(?:\.\d+)?))?";
 
-    [GeneratedRegex(@"score\s*\**\s*[:=]?\s*\**\s*(?:is\s+)?" + Value, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // NonBacktracking: the runs of \s* made an 87-byte reply of spaces take over 10 s (found by tests/fuzz); judge
+    // replies come from outside, so matching must stay linear in the reply's length.
+    [GeneratedRegex(@"score\s*\**\s*[:=]?\s*\**\s*(?:is\s+)?" + Value, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex Labelled();
 
-    [GeneratedRegex(@"^\s*(?:\\boxed\{\s*)?\**\s*" + Value + @"\s*\**\s*\}?\s*\.?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\s*(?:\\boxed\{\s*)?\**\s*" + Value + @"\s*\**\s*\}?\s*\.?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex Bare();
 
     /// <summary>Parses <paramref name="reply"/>; false when no score can be read or it falls outside [0, 1].</summary>
