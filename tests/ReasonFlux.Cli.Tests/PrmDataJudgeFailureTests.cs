@@ -47,6 +47,7 @@ public class PrmDataJudgeFailureTests
         Thread.Sleep(1000);
         CliProcess.Kill(p.Process.Id, CliProcess.Sigterm);
         Assert.True(p.Process.WaitForExit(30_000), "prm-data did not stop after SIGTERM:\n" + p.Output());
+        p.Process.WaitForExit(); // drains the redirected output
         Assert.True(p.Process.ExitCode == 130, p.Output());
         Assert.Contains("interrupted by SIGTERM", p.Output());
         Assert.False(File.Exists(dir["out.jsonl.tmp"]), "the partial output must be removed");
