@@ -42,35 +42,28 @@ public sealed class TrainingInterrupt : IDisposable
     /// <summary>Which signal arrived first, if any.</summary>
     public PosixSignal? Signal { get; private set; }
 
-    /// <summary>Registers SIGINT and SIGTERM handlers. <paramref name="exit"/> defaults to <see cref="Environment.Exit"/>.</summary>
+    /// <summary>Registers SIGINT and SIGTERM handlers. <paramref name="exit"/> defaults to ending the process at once (see ExitNow).</summary>
     public static TrainingInterrupt Install(Action<int>? exit = null, Action<string>? log = null)
     {
-        var interrupt = new TrainingInterrupt(exit ?? ExitFromOwnThread, log);
+        var interrupt = new TrainingInterrupt(exit ?? ExitNow, log);
         foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT })
             interrupt._registrations.Add(PosixSignalRegistration.Create(signal, interrupt.OnSignal));
         return interrupt;
     }
 
     /// <summary>
-    /// Environment.Exit runs ProcessExit handlers, which wait for the runtime's signal-handling thread; called on
-    /// that very thread it can hang. Exiting from a thread of its own lets the handler return first. The second
-    /// signal is the user's way out of a hung save, so it must end the process even when a ProcessExit handler
-    /// blocks (seen once in CI under heavy load): after <see cref="HardExitAfter"/> the process ends through
-    /// _exit(2), skipping the remaining handlers.
+    /// The second signal is the way out of a hung save, so it ends the process at once through _exit(2).
+    /// Environment.Exit would run ProcessExit handlers and the C++ static destructors (libtorch's among them) while
+    /// the training thread may still be inside libtorch: that can crash or hang instead of exiting with 130.
+    /// Nothing is lost that the first signal meant to keep: the save was abandoned by the user.
     /// </summary>
-    private static void ExitFromOwnThread(int code)
+    private static void ExitNow(int code)
     {
-        new Thread(() => Environment.Exit(code)) { IsBackground = false, Name = "signal-exit" }.Start();
-        if (OperatingSystem.IsWindows()) return;
-        new Thread(() =>
-        {
-            Thread.Sleep(HardExitAfter);
-            ImmediateExit(code);
-        }) { IsBackground = true, Name = "signal-exit-watchdog" }.Start();
+        Console.Error.Flush();
+        Console.Out.Flush();
+        if (OperatingSystem.IsWindows()) Environment.Exit(code);
+        ImmediateExit(code);
     }
-
-    /// <summary>How long a second signal waits for a clean exit before ending the process outright.</summary>
-    public static readonly TimeSpan HardExitAfter = TimeSpan.FromSeconds(5);
 
     [DllImport("libc", EntryPoint = "_exit")]
     private static extern void ImmediateExit(int code);
