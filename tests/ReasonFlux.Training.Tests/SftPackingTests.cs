@@ -11,16 +11,7 @@ namespace ReasonFlux.Training.Tests;
 [Collection(SerialCollection.Name)]
 public class SftPackingTests
 {
-    private static List<SftExample> Examples(int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count).Select(i =>
-        {
-            int length = 6 + random.Next(14);
-            var ids = Enumerable.Range(0, length).Select(_ => random.Next(256)).ToArray();
-            return new SftExample(ids, 1 + random.Next(length - 2), $"test:{i + 1}");
-        }).ToList();
-    }
+    private static List<SftExample> Examples(int count, int seed) => SftTrainerTests.Examples(count, seed);
 
     [Fact]
     public void Pack_FirstFitLongestFirst_WithinTheRowLength_EveryExampleOnce()

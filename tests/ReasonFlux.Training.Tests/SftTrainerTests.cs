@@ -9,7 +9,7 @@ namespace ReasonFlux.Training.Tests;
 [Collection(SerialCollection.Name)]
 public class SftTrainerTests
 {
-    private static List<SftExample> Examples(int count = 6, int seed = 3)
+    internal static List<SftExample> Examples(int count = 6, int seed = 3)
     {
         // Varied lengths and prompt lengths, so padding and masking both matter.
         var random = new Random(seed);
