@@ -105,8 +105,10 @@ echo "== $kills_wanted kills ($work/kill)"
 mkdir -p "$work/kill"
 write_recipe "$work/kill"
 # Spread the kills over the run: each attempt is killed a random time after it starts training (its first new metrics
-# row), up to the reference run's length / N, so the N kills land all along the pipeline.
-max_delay=$(python3 -c "print(max(0.5, $ref_seconds / max(1, $kills_wanted)))")
+# row), up to max_delay (an aimed kill waits up to twice that). Each attempt resumes from the last checkpoint, so
+# after k < N kills at most 2k·max_delay of the run is done; max_delay = reference / (2N + 1) leaves more than an
+# aimed delay of work for every later kill, so a fast (quiet) machine cannot finish before the N-th kill.
+max_delay=$(python3 -c "print(max(0.5, $ref_seconds / (2 * max(1, $kills_wanted) + 1)))")
 kills=0 in_write=0 attempts=0 completed=0
 RANDOM=${RF_TORTURE_SEED:-12345}
 runlog="$work/kill/runs/torture/run.log"
