@@ -57,12 +57,21 @@ RF_EXPORT int32_t rf_rope_apply(rf_tensor* x, rf_tensor* cos, rf_tensor* sin, rf
   RF_CATCH
 }
 
+namespace {
+
+// A query row with no allowed key (a padding query) attends everywhere instead: its output is discarded by the
+// caller, and this keeps softmax finite, where an all -inf row would put NaN into the gradients.
+at::Tensor attend_everywhere_if_empty(const at::Tensor& mask) {
+  return mask.logical_or(mask.any(-1, /*keepdim=*/true).logical_not());
+}
+
+}  // namespace
+
 // Attention masks are built once per forward and shared by every layer (rf_attention_mask), not rebuilt per
 // layer: the mask ops cost as much as attention itself for short sequences.
 //
-// Boolean mask [mB, 1, T, S], true = may attend. Query i sits at key position q_offset + i. A row with no
-// allowed key (a left-pad query) attends everywhere instead: its output is discarded by the caller, and this
-// keeps softmax finite, where an all -inf row would put NaN into the gradients.
+// Boolean mask [mB, 1, T, S], true = may attend. Query i sits at key position q_offset + i; a left-pad query
+// with no allowed key attends everywhere (attend_everywhere_if_empty).
 // *out is null when nothing needs masking: every query may see every key (decoding one token without padding,
 // or non-causal without padding), or the plain causal triangle (T == S, no offset, no padding), which is
 // reported through *plain_causal so attention can take the fused causal path instead of reading a mask.
@@ -92,9 +101,7 @@ RF_EXPORT int32_t rf_attention_mask(int64_t T_, int64_t S, int64_t q_offset, int
   if (key_valid != nullptr) {
     auto& kv = T(key_valid);
     TORCH_CHECK(kv.dim() == 2 && kv.size(1) == S, "attention: key_valid must be [B, ", S, "], got ", kv.sizes());
-    mask = mask.logical_and(kv.to(at::kBool).view({kv.size(0), 1, 1, S}));
-    auto row_has_key = mask.any(-1, /*keepdim=*/true);
-    mask = mask.logical_or(row_has_key.logical_not());
+    mask = attend_everywhere_if_empty(mask.logical_and(kv.to(at::kBool).view({kv.size(0), 1, 1, S})));
   }
   *out = wrap(std::move(mask));
   RF_CATCH
@@ -113,9 +120,7 @@ RF_EXPORT int32_t rf_segment_attention_mask(rf_tensor* segments, rf_tensor** out
   auto causal = at::arange(T_, lopts).view({1, T_}).le(at::arange(T_, lopts).view({T_, 1}));  // [T(q), T(k)]: k <= q
   auto same = seg.view({B, T_, 1}).eq(seg.view({B, 1, T_}));                                 // [B, T(q), T(k)]
   auto real = seg.ge(0).view({B, 1, T_});
-  auto mask = same.logical_and(real).logical_and(causal.view({1, T_, T_})).view({B, 1, T_, T_});
-  auto row_has_key = mask.any(-1, /*keepdim=*/true);
-  *out = wrap(mask.logical_or(row_has_key.logical_not()));
+  *out = wrap(attend_everywhere_if_empty(same.logical_and(real).logical_and(causal.view({1, T_, T_})).view({B, 1, T_, T_})));
   RF_CATCH
 }
 
