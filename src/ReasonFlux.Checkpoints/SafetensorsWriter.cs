@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using ReasonFlux.IO;
 
 namespace ReasonFlux.Checkpoints;
 
@@ -190,9 +191,24 @@ public static class SafetensorsWriter
         var planned = PlanFile(tensors);
         byte[] header = SafetensorsHeaderJson.Build(options.Metadata, planned);
         string temp = TemporaryName(finalPath);
+        long fileBytes = 8 + header.Length + planned.Sum(p => p.Source.ByteLength);
+        FileStream fs;
         try
         {
-            using var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, WriteBufferSize);
+            // Reserving the whole file first makes one that cannot fit fail before gigabytes are written. .NET reports
+            // a failed reservation as a plain IOException, hence the free-space check.
+            fs = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = WriteBufferSize, PreallocationSize = fileBytes,
+            });
+        }
+        catch (IOException e) when (DiskSpace.IsFull(e) || DiskSpace.FreeBytes(temp) is >= 0 and var free && free < fileBytes)
+        {
+            TryDelete(temp);
+            throw DiskFullException.For(finalPath, fileBytes, e);
+        }
+        try
+        {
             Span<byte> prefix = stackalloc byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
             fs.Write(prefix);
@@ -205,12 +221,32 @@ public static class SafetensorsWriter
                     throw new InvalidOperationException($"tensor '{p.Source.Name}': {fs.Position - before} bytes written, {p.Source.ByteLength} expected");
             }
             fs.Flush(options.FlushToDisk);
+            fs.Dispose();
             return temp;
+        }
+        catch (IOException e) when (DiskSpace.IsFull(e))
+        {
+            DisposeQuietly(fs);
+            TryDelete(temp);
+            throw DiskFullException.For(finalPath, fileBytes, e);
         }
         catch
         {
+            DisposeQuietly(fs);
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>Closes a stream whose write failed: its Dispose retries the buffered bytes and fails again.</summary>
+    private static void DisposeQuietly(Stream stream)
+    {
+        try
+        {
+            stream.Dispose();
+        }
+        catch (IOException)
+        {
         }
     }
 

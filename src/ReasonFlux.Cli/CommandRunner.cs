@@ -1,3 +1,4 @@
+using ReasonFlux.IO;
 using ReasonFlux.Runs;
 
 namespace ReasonFlux.Cli;
@@ -18,6 +19,12 @@ public static class CommandRunner
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Diverged;
+        }
+        catch (Exception e) when (DiskSpace.IsFull(e))
+        {
+            // The writers that know what they wrote say the path and bytes themselves; a bare ENOSPC names its path.
+            Console.Error.WriteLine(e is DiskFullException ? $"error: {e.Message}" : $"error: no space left on device: {e.Message}");
+            return ExitCodes.BadInput;
         }
         catch (Exception e) when (IsBadInput(e))
         {

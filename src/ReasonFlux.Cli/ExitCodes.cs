@@ -9,7 +9,11 @@ public static class ExitCodes
     public const int Success = 0;
     /// <summary>An unexpected failure inside the program (a bug, a device error).</summary>
     public const int Failure = 1;
-    /// <summary>Bad arguments, a malformed recipe or input file, a missing file: the message says which.</summary>
+    /// <summary>
+    /// Bad arguments, a malformed recipe or input file, a missing file: the message says which. Also a disk too full
+    /// for a checkpoint or output (the message names the path and the bytes needed; the last good checkpoint and the
+    /// <c>latest</c> pointer are left as they were): like bad input, retrying will not help until the user acts.
+    /// </summary>
     public const int BadInput = 2;
     /// <summary>Training diverged: training.max_consecutive_skips non-finite steps in a row; the last good state is saved.</summary>
     public const int Diverged = ReasonFlux.Runs.TrainingDivergedException.ExitCode;

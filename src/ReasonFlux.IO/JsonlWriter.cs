@@ -32,25 +32,32 @@ public sealed class JsonlWriter : IDisposable
 
     public int Count { get; private set; }
 
-    public void Write(JsonNode value)
-    {
-        _writer.Write(value.ToJsonString(Options));
-        _writer.Write('\n');
-        Count++;
-    }
+    /// <summary>UTF-8 bytes written so far (what a full disk is told was needed, at least).</summary>
+    public long Bytes { get; private set; }
 
-    public void Write<T>(T value)
+    public void Write(JsonNode value) => WriteLine(value.ToJsonString(Options));
+
+    public void Write<T>(T value) => WriteLine(JsonSerializer.Serialize(value, Options));
+
+    private void WriteLine(string json)
     {
-        _writer.Write(JsonSerializer.Serialize(value, Options));
-        _writer.Write('\n');
+        Bytes += System.Text.Encoding.UTF8.GetByteCount(json) + 1;
+        Guard(() =>
+        {
+            _writer.Write(json);
+            _writer.Write('\n');
+        });
         Count++;
     }
 
     /// <summary>Flushes and moves the finished file into place.</summary>
     public void Commit()
     {
-        _writer.Flush();
-        _writer.Dispose();
+        Guard(() =>
+        {
+            _writer.Flush();
+            _writer.Dispose();
+        });
         File.Move(_tempPath, _path, overwrite: true);
         _committed = true;
     }
@@ -58,8 +65,31 @@ public sealed class JsonlWriter : IDisposable
     public void Dispose()
     {
         if (_committed) return;
-        _writer.Dispose();
-        // Keep the partial output for inspection but never under the final name.
+        // Keep the partial output for inspection but never under the final name (unless the disk is full: then it goes).
         _committed = true;
+        try
+        {
+            _writer.Dispose();
+        }
+        catch (IOException e) when (DiskSpace.IsFull(e))
+        {
+            File.Delete(_tempPath);
+        }
+    }
+
+    /// <summary>A write that does not fit removes the partial file and names the output and the bytes it needed.</summary>
+    private void Guard(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (IOException e) when (DiskSpace.IsFull(e))
+        {
+            _committed = true;
+            try { _writer.Dispose(); } catch (IOException) { } // retries the buffered bytes, which fails again
+            File.Delete(_tempPath);
+            throw DiskFullException.For(_path, Bytes, e, atLeast: true);
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using ReasonFlux.IO;
 
 namespace ReasonFlux.Runs;
 
@@ -58,26 +59,35 @@ public sealed partial class CheckpointStore
         var final = Path.Combine(Directory, FolderName(step));
         var tmp = final + ".tmp";
         if (System.IO.Directory.Exists(tmp)) System.IO.Directory.Delete(tmp, recursive: true);
-        System.IO.Directory.CreateDirectory(tmp);
+        CheckpointManifest manifest;
         try
         {
-            writeContents(tmp);
-        }
-        catch
-        {
-            System.IO.Directory.Delete(tmp, recursive: true);
-            throw;
-        }
+            System.IO.Directory.CreateDirectory(tmp);
+            try
+            {
+                writeContents(tmp);
+            }
+            catch (Exception e) when (!DiskSpace.IsFull(e))
+            {
+                System.IO.Directory.Delete(tmp, recursive: true);
+                throw;
+            }
 
-        if (File.Exists(Path.Combine(tmp, CheckpointManifest.FileName)))
-        {
-            System.IO.Directory.Delete(tmp, recursive: true);
-            throw new InvalidOperationException($"{tmp}: the checkpoint callback wrote {CheckpointManifest.FileName}, a name reserved for the protocol");
+            if (File.Exists(Path.Combine(tmp, CheckpointManifest.FileName)))
+            {
+                System.IO.Directory.Delete(tmp, recursive: true);
+                throw new InvalidOperationException($"{tmp}: the checkpoint callback wrote {CheckpointManifest.FileName}, a name reserved for the protocol");
+            }
+            // fsync can be where a full disk shows (delayed allocation), so hashing is inside the guard too.
+            var files = HashFiles(tmp, flushToDisk: true);
+            manifest = new CheckpointManifest(CheckpointManifest.CurrentFormat, step, DateTimeOffset.UtcNow, files,
+                new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()));
+            WriteDurably(Path.Combine(tmp, CheckpointManifest.FileName), manifest.ToJson());
         }
-        var files = HashFiles(tmp, flushToDisk: true);
-        var manifest = new CheckpointManifest(CheckpointManifest.CurrentFormat, step, DateTimeOffset.UtcNow, files,
-            new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()));
-        WriteDurably(Path.Combine(tmp, CheckpointManifest.FileName), manifest.ToJson());
+        catch (Exception e) when (DiskSpace.IsFull(e))
+        {
+            throw DoesNotFit(step, final, tmp, e);
+        }
 
         // Re-saving a step (e.g. interrupted right after resuming from it): swap the old one out first.
         if (System.IO.Directory.Exists(final))
@@ -91,11 +101,68 @@ public sealed partial class CheckpointStore
         else System.IO.Directory.Move(tmp, final);
 
         var latestTmp = Path.Combine(Directory, LatestFileName + ".tmp");
-        WriteDurably(latestTmp, FolderName(step) + "\n");
+        try
+        {
+            WriteDurably(latestTmp, FolderName(step) + "\n");
+        }
+        catch (Exception e) when (DiskSpace.IsFull(e))
+        {
+            File.Delete(latestTmp);
+            throw new DiskFullException(
+                $"{Path.Combine(Directory, LatestFileName)}: no space left on device to update the pointer ({DiskSpace.DescribeFree(DiskSpace.FreeBytes(Directory))}); " +
+                $"{final} itself is complete and verified, and --resume auto picks it. Free space, then continue with --resume auto.",
+                latestTmp, FolderName(step).Length + 1, DiskSpace.FreeBytes(Directory), e);
+        }
         File.Move(latestTmp, Path.Combine(Directory, LatestFileName), overwrite: true);
 
         Prune();
         return new SavedCheckpoint(step, final, manifest);
+    }
+
+    /// <summary>
+    /// The error for a checkpoint that did not fit, after removing its partial folder: what did not fit, how much the
+    /// whole checkpoint needs (the previous checkpoint's size when there is one: same model, same state), and that the
+    /// last good checkpoint and the pointer are untouched.
+    /// </summary>
+    private DiskFullException DoesNotFit(long step, string final, string tmp, Exception cause)
+    {
+        long written = System.IO.Directory.Exists(tmp)
+            ? System.IO.Directory.GetFiles(tmp, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) : 0;
+        try
+        {
+            if (System.IO.Directory.Exists(tmp)) System.IO.Directory.Delete(tmp, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Open() removes leftover step-N.tmp folders on the next run.
+        }
+        var previous = ListSteps(Directory).Where(s => s != step).Select(s => (Step: s, Bytes: ManifestBytes(Path.Combine(Directory, FolderName(s))))).LastOrDefault(p => p.Bytes > 0);
+        long fileNeeded = cause is DiskFullException d ? d.BytesNeeded : 0;
+        long needed = Math.Max(previous.Bytes, written + fileNeeded);
+        long free = DiskSpace.FreeBytes(Directory);
+        var what = cause is DiskFullException full ? $"{full.Path} needs {DiskSpace.Describe(full.BytesNeeded)}" : cause.Message;
+        var estimate = previous.Bytes > 0
+            ? $"the whole checkpoint needs about {DiskSpace.Describe(needed)} (the size of {FolderName(previous.Step)})"
+            : $"the whole checkpoint needs at least {DiskSpace.Describe(needed)}";
+        var kept = previous.Bytes > 0
+            ? $"The last good checkpoint {Path.Combine(Directory, FolderName(previous.Step))} and the latest pointer are unchanged."
+            : "No earlier checkpoint of this stage exists; nothing was changed.";
+        return new DiskFullException(
+            $"{final}: checkpoint does not fit on the device ({DiskSpace.DescribeFree(free)}): {what}; {estimate}. {kept} Free space, then continue with --resume auto.",
+            final, needed, free, cause);
+    }
+
+    /// <summary>Total file bytes a checkpoint's manifest lists; 0 when it has none readable.</summary>
+    private static long ManifestBytes(string checkpointDirectory)
+    {
+        try
+        {
+            return CheckpointManifest.Read(Path.Combine(checkpointDirectory, CheckpointManifest.FileName)).Files.Sum(f => f.Bytes);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>Steps of the complete-looking checkpoint folders (step-N with a manifest), ascending. Not verified.</summary>
@@ -202,6 +269,20 @@ public sealed partial class CheckpointStore
             .ToArray();
         var result = new CheckpointFile[paths.Length];
         // Model shards are GBs each: hash them in parallel.
+        try
+        {
+            HashInParallel(root, paths, result, flushToDisk);
+        }
+        catch (AggregateException e)
+        {
+            // The caller tells a full disk from other errors by the exception itself, not a wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+        return [.. result];
+    }
+
+    private static void HashInParallel(string root, string[] paths, CheckpointFile[] result, bool flushToDisk)
+    {
         Parallel.For(0, paths.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 4) }, i =>
         {
             var full = Path.Combine(root, paths[i]);
@@ -210,7 +291,6 @@ public sealed partial class CheckpointStore
             if (flushToDisk) stream.Flush(flushToDisk: true);
             result[i] = new CheckpointFile(paths[i], stream.Length, Convert.ToHexStringLower(hash));
         });
-        return [.. result];
     }
 
     private static void WriteDurably(string path, string text)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using ReasonFlux.IO;
 
 namespace ReasonFlux.Runs;
 
@@ -19,7 +20,7 @@ public sealed class MetricsLogger : IDisposable
 
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private readonly StreamWriter? _writer;
+    private readonly FileStream? _writer;
     private readonly TensorBoardWriter? _tensorBoard;
     private readonly Func<DateTimeOffset> _clock;
     private readonly object _lock = new();
@@ -29,7 +30,8 @@ public sealed class MetricsLogger : IDisposable
         Path = path;
         _tensorBoard = tensorBoard;
         _clock = clock;
-        if (write) _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+        // Unbuffered: a line that does not fit is cut back off (below), with no buffered copy retried at Dispose.
+        if (write) _writer = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
     }
 
     /// <summary>A logger that checks metric names and writes nothing (data-parallel ranks other than the writer).</summary>
@@ -77,11 +79,20 @@ public sealed class MetricsLogger : IDisposable
             }
             json.WriteEndObject();
         }
+        buffer.WriteByte((byte)'\n');
         lock (_lock)
         {
-            _writer.Write(Encoding.UTF8.GetString(buffer.ToArray()));
-            _writer.Write('\n');
-            _writer.Flush();
+            long before = _writer.Length;
+            try
+            {
+                _writer.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+            }
+            catch (IOException e) when (DiskSpace.IsFull(e))
+            {
+                // A half-written line would make the file unreadable on resume: cut it off (which frees space, so it works on a full disk).
+                try { _writer.SetLength(before); } catch (IOException) { }
+                throw DiskFullException.For(Path, buffer.Length, e, atLeast: true);
+            }
             _tensorBoard?.AddScalars(step, metrics, now);
             _tensorBoard?.Flush();
         }
