@@ -3,6 +3,7 @@ using ReasonFlux.Recipes.Loading;
 using ReasonFlux.Recipes.Schema;
 using ReasonFlux.Runs;
 using ReasonFlux.Runs.Distributed;
+using ReasonFlux.Training.Data;
 
 namespace ReasonFlux.Cli.Commands;
 
@@ -10,7 +11,8 @@ namespace ReasonFlux.Cli.Commands;
 /// <c>reasonflux train RECIPE [--set KEY=VALUE]... [--resume auto|PATH] [--dry-run]</c>: validates the recipe
 /// (all errors at once, with file:line:column), then either prints the resolved recipe and the derived batch
 /// numbers (--dry-run) or runs the stages through the registered <see cref="IStageRunner"/>s.
-/// Exit codes: 0 done, 2 bad recipe or missing file, 75 stopped by SIGTERM/SIGINT after saving, 130 second signal.
+/// Exit codes: 0 done, 2 bad recipe, missing file, a data line without a required field (--dry-run reads each data file's
+/// first lines), or a disk too full for a checkpoint or output, 75 stopped by SIGTERM/SIGINT after saving, 130 second signal.
 /// </summary>
 public static class TrainCommand
 {
@@ -77,6 +79,11 @@ public static class TrainCommand
         foreach (var stage in recipe.Stages.Where(s => !registry.TryGet(s.Kind, out _)))
             Console.Out.WriteLine($"note: this build has no runner for kind {SchemaNames.EnumName(stage.Kind)} (stage \"{stage.Name}\"): a real run would fail");
         var errors = RecipeFileCheck.FindMissing(recipe).Select(e => e.ToString()).ToList();
+        // The data files' first lines, through the stages' own line readers: a wrong key shows now, not after the model loads.
+        var data = RecipeDataCheck.Check(recipe);
+        errors.AddRange(data.Errors);
+        Console.Out.WriteLine($"# data files: first {RecipeDataCheck.LinesChecked} lines of each checked with the stage's reader");
+        foreach (var note in data.Notes) Console.Out.WriteLine($"note: {note}");
         if (layout.WorldSize > 1)
             foreach (var stage in RecipeRunner.WriterOnlyStages(recipe, registry))
                 Console.Out.WriteLine($"note: stage \"{stage.Name}\" (kind {SchemaNames.EnumName(stage.Kind)}) does not split its work across ranks: rank 0 runs it while the other {layout.WorldSize - 1} wait");

@@ -21,15 +21,22 @@ public static class BenchmarkDataset
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var record in JsonlReader.Read(path))
         {
-            var problem = record.GetString("problem");
-            var answer = ReadAnswer(record);
-            if (answer.Trim().Length == 0) throw record.Error("field \"answer\" is empty");
-            var id = record.Has("id") ? ReadScalar(record, "id") : $"L{record.LineNumber}";
-            if (!seen.Add(id)) throw record.Error($"duplicate id \"{id}\"");
-            items.Add(new BenchmarkItem(id, problem, answer, task));
+            var item = ReadItem(record, task);
+            if (!seen.Add(item.Id)) throw record.Error($"duplicate id \"{item.Id}\"");
+            items.Add(item);
         }
         if (items.Count == 0) throw new InvalidDataException($"{path}: no items");
         return items;
+    }
+
+    /// <summary>One line's item ("problem", a non-empty "answer", "id" or the line number); throws naming file:line. Also what <c>train --dry-run</c> checks.</summary>
+    public static BenchmarkItem ReadItem(JsonlRecord record, GradingTask task = GradingTask.Math)
+    {
+        var problem = record.GetString("problem");
+        var answer = ReadAnswer(record);
+        if (answer.Trim().Length == 0) throw record.Error("field \"answer\" is empty");
+        var id = record.Has("id") ? ReadScalar(record, "id") : $"L{record.LineNumber}";
+        return new BenchmarkItem(id, problem, answer, task);
     }
 
     /// <summary>Loads a shipped benchmark by name from <paramref name="dataDirectory"/> (default: <see cref="FindDataDirectory"/>).</summary>

@@ -172,8 +172,7 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         var prompts = new List<GrpoPrompt>();
         foreach (var line in JsonlReader.Read(o.Data.Train))
         {
-            var problem = line.GetString(o.Data.PromptKey);
-            var answer = line.Value[o.Data.AnswerKey] is JsonValue v ? v.ToString() : throw line.Error($"missing answer field \"{o.Data.AnswerKey}\"");
+            var (problem, answer) = ReadPromptFields(line, o.Data);
             var ids = GrpoRollouts.EncodePrompt(policy, problem);
             if (ids.Length > o.Data.MaxPromptTokens)
                 throw line.Error($"prompt is {ids.Length} tokens after the chat template, above data.max_prompt_tokens {o.Data.MaxPromptTokens}");
@@ -181,5 +180,13 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         }
         if (prompts.Count == 0) throw new InvalidDataException($"{o.Data.Train}: no prompts");
         return prompts;
+    }
+
+    /// <summary>The problem and reference answer of one prompt line (also what <c>train --dry-run</c> checks); throws naming file:line.</summary>
+    public static (string Problem, string Answer) ReadPromptFields(JsonlRecord line, GrpoDataOptions data)
+    {
+        var problem = line.GetString(data.PromptKey);
+        var answer = line.Value[data.AnswerKey] is JsonValue v ? v.ToString() : throw line.Error($"missing answer field \"{data.AnswerKey}\"");
+        return (problem, answer);
     }
 }

@@ -42,15 +42,7 @@ public sealed class PrmTrainingSet
         int truncatedExamples = 0, truncatedSteps = 0;
         foreach (var record in JsonlReader.Read(path ?? data.Train))
         {
-            var question = record.GetString(data.QuestionKey);
-            var steps = record.GetStringArray(data.StepsKey);
-            if (steps.Length == 0) throw record.Error($"field \"{data.StepsKey}\" is empty: a PRM example needs at least one step");
-            for (int i = 0; i < steps.Length; i++)
-                if (string.IsNullOrWhiteSpace(steps[i])) throw record.Error($"field \"{data.StepsKey}\"[{i}] is empty");
-            var targets = Targets(record, data.StepTargetsKey);
-            if (targets.Length != steps.Length)
-                throw record.Error($"field \"{data.StepTargetsKey}\" has {targets.Length} targets for {steps.Length} steps");
-            var final = Target(record, data.FinalTargetKey);
+            var (question, steps, targets, final) = ReadFields(record, data);
 
             var sample = new PrmSample { Problem = question, Steps = steps, Text = string.Join(ScalarStepJoiner, steps) };
             PrmEncodedInput input;
@@ -74,6 +66,23 @@ public sealed class PrmTrainingSet
             examples.Add(new PrmTrainingExample(input.InputIds, input.SeparatorPositions, targets[..kept], input.SeparatorPositions[^1], final, record.Location));
         }
         return new PrmTrainingSet(examples, truncatedExamples, truncatedSteps);
+    }
+
+    /// <summary>
+    /// The fields of one line, checked (steps non-empty, one target per step, every target in [0, 1]); throws naming
+    /// file:line. <see cref="Load"/> reads every line through this, <c>train --dry-run</c> the first lines.
+    /// </summary>
+    public static (string Question, string[] Steps, float[] StepTargets, float FinalTarget) ReadFields(JsonlRecord record, PrmDataOptions data)
+    {
+        var question = record.GetString(data.QuestionKey);
+        var steps = record.GetStringArray(data.StepsKey);
+        if (steps.Length == 0) throw record.Error($"field \"{data.StepsKey}\" is empty: a PRM example needs at least one step");
+        for (int i = 0; i < steps.Length; i++)
+            if (string.IsNullOrWhiteSpace(steps[i])) throw record.Error($"field \"{data.StepsKey}\"[{i}] is empty");
+        var targets = Targets(record, data.StepTargetsKey);
+        if (targets.Length != steps.Length)
+            throw record.Error($"field \"{data.StepTargetsKey}\" has {targets.Length} targets for {steps.Length} steps");
+        return (question, steps, targets, Target(record, data.FinalTargetKey));
     }
 
     private static float[] Targets(JsonlRecord record, string key)

@@ -67,7 +67,8 @@ public sealed class SftDataset
         int truncatedPrompts = 0, truncatedCompletions = 0;
         foreach (var record in JsonlReader.Read(path))
         {
-            var messages = record.Has("messages") && !record.Has(options.PromptKey) ? Conversation.Messages(record) : null;
+            var fields = ReadFields(record, options);
+            var messages = fields.Messages;
             if (messages is not null && messages.Count(m => Conversation.Role(m) == "assistant") > 1)
             {
                 var turns = Conversation.Tokenize(Conversation.Segments(record, messages, template), tokenizer, endTokenId, options.MaxSeqLen, out bool cut);
@@ -78,7 +79,7 @@ public sealed class SftDataset
                 examples.Add(multi);
                 continue;
             }
-            var (promptText, completionText) = Texts(record, messages, options, template);
+            var (promptText, completionText) = Texts(record, fields, template);
             var prompt = tokenizer.Encode(promptText);
             var completion = tokenizer.Encode(completionText);
             if (completion.Length == 0 || completion[^1] != endTokenId) completion = [.. completion, endTokenId];
@@ -103,18 +104,27 @@ public sealed class SftDataset
         return (keepPrompt, maxSeqLen - keepPrompt);
     }
 
-    private static (string Prompt, string Completion) Texts(JsonlRecord record, JsonArray? messages, SftDataOptions options, ChatTemplate template)
+    /// <summary>
+    /// The fields of one line, checked: its conversation (the messages form, used when the line has "messages" and no
+    /// prompt key), else its prompt and completion. Throws naming file:line. <see cref="Load"/> reads every line through
+    /// this, and <c>train --dry-run</c> reads the first lines through it before any model is loaded.
+    /// </summary>
+    public static SftFields ReadFields(JsonlRecord record, SftDataOptions options) =>
+        record.Has("messages") && !record.Has(options.PromptKey)
+            ? new SftFields(Conversation.Messages(record), null, null)
+            : new SftFields(null, record.GetString(options.PromptKey), record.GetString(options.CompletionKey));
+
+    private static (string Prompt, string Completion) Texts(JsonlRecord record, SftFields fields, ChatTemplate template)
     {
         try
         {
-            if (messages is not null)
+            if (fields.Messages is { } messages)
             {
                 // One assistant turn, the last: the history rendered with the generation prompt, then its text.
                 var history = new JsonArray(messages.Take(messages.Count - 1).Select(m => m?.DeepClone()).ToArray());
                 return (template.RenderJson(history, addGenerationPrompt: true), messages[^1]!["content"]!.GetValue<string>());
             }
-            var prompt = record.GetString(options.PromptKey);
-            return (template.Render([ChatMessage.User(prompt)], addGenerationPrompt: true), record.GetString(options.CompletionKey));
+            return (template.Render([ChatMessage.User(fields.Prompt!)], addGenerationPrompt: true), fields.Completion!);
         }
         catch (JinjaException e)
         {
@@ -122,3 +132,6 @@ public sealed class SftDataset
         }
     }
 }
+
+/// <summary>One SFT line's fields: <see cref="Messages"/> for the messages form, else <see cref="Prompt"/> and <see cref="Completion"/>.</summary>
+public sealed record SftFields(JsonArray? Messages, string? Prompt, string? Completion);
