@@ -34,14 +34,15 @@ public static class RecipeDataCheck
             foreach (var (key, path, readLine) in FilesOf(stage))
             {
                 var fullKey = Recipe.StageKeyPrefix(stage.Name) + key;
+                var shownKey = recipe.Stages.Count == 1 ? key : fullKey; // as the recipe file check names keys
                 if (recipe.ProducedPaths.Contains(fullKey))
                 {
-                    notes.Add($"{fullKey} ({path}) is written by stage \"{ProducerOf(recipe, path)}\" during the run: not checked now");
+                    notes.Add($"{shownKey} ({path}) is written by stage \"{ProducerOf(recipe, path)}\" during the run: not checked now");
                     continue;
                 }
                 var full = Path.Combine(root, path);
                 if (!File.Exists(full)) continue;
-                if (CheckLines(full, readLine) is { } error) errors.Add($"{error} ({fullKey})");
+                if (CheckLines(full, readLine) is { } error) errors.Add($"{error} ({shownKey})");
             }
         }
         return new DataCheckResult(errors, notes);
