@@ -23,7 +23,9 @@ public static class CommandRunner
         catch (Exception e) when (DiskSpace.IsFull(e))
         {
             // The writers that know what they wrote say the path and bytes themselves; a bare ENOSPC names its path.
-            Console.Error.WriteLine(e is DiskFullException ? $"error: {e.Message}" : $"error: no space left on device: {e.Message}");
+            // .NET's own ENOSPC message is "No space left on device : 'PATH'".
+            Console.Error.WriteLine(e is DiskFullException || e.Message.Contains("space", StringComparison.OrdinalIgnoreCase)
+                ? $"error: {e.Message}" : $"error: no space left on device: {e.Message}");
             return ExitCodes.BadInput;
         }
         catch (Exception e) when (IsBadInput(e))

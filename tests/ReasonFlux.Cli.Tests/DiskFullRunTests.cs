@@ -56,4 +56,16 @@ public class DiskFullRunTests
         Assert.Contains($"resuming from {Path.Combine(sft, "step-2")}", File.ReadAllText(Path.Combine(disk.Path, "full", "run.log")));
         Assert.Equal("step-4", File.ReadAllText(Path.Combine(sft, "latest")).Trim());
     }
+
+    [SmallDiskFact]
+    public void MakeData_OutputDoesNotFit_Exit2NamingTheFile_LeavesNoPartialFile()
+    {
+        using var disk = SmallDisk.Mount(64 * 1024);
+        var (code, output) = CliProcess.Run(null, TimeSpan.FromMinutes(1), "make-data", "quickstart", "--out", disk["data"]);
+        Assert.True(code == 2, $"exit {code}:\n{output}");
+        var error = output.Split('\n').Single(l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Matches($@"^error: {System.Text.RegularExpressions.Regex.Escape(disk["data"])}/\w+\.jsonl: no space left on device: at least \d+ bytes", error);
+        Assert.DoesNotContain("   at ", output);
+        Assert.Empty(Directory.GetFiles(disk["data"], "*.tmp"));
+    }
 }
