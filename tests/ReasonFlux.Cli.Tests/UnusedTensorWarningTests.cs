@@ -6,11 +6,9 @@ namespace ReasonFlux.Cli.Tests;
 /// <summary>A checkpoint tensor the model does not use is named in a warning, on the terminal and in run.log (issue 16: it was accepted silently).</summary>
 public class UnusedTensorWarningTests
 {
-    [Fact]
-    public void Train_ModelWithAnExtraTensor_WarnsNamingIt_OnTheTerminalAndInRunLog()
+    /// <summary>builtin:tiny plus a tensor no Qwen2 module has; returns the weights file.</summary>
+    private static string ModelWithStrayTensor(string model)
     {
-        using var dir = new TempDir();
-        var model = dir["model"];
         BuiltinModels.Materialize("builtin:tiny", model, seed: 1);
         var weights = Path.Combine(model, "model.safetensors");
         using (var original = SafetensorsFile.Open(weights))
@@ -20,6 +18,27 @@ public class UnusedTensorWarningTests
             SafetensorsWriter.WriteFile(weights + ".new", sources);
         }
         File.Move(weights + ".new", weights, overwrite: true);
+        return weights;
+    }
+
+    [Fact]
+    public void Generate_ModelWithAnExtraTensor_WarnsNamingIt()
+    {
+        using var dir = new TempDir();
+        var weights = ModelWithStrayTensor(dir["model"]);
+        File.WriteAllText(dir["in.jsonl"], "{\"prompt\": \"1+1?\"}\n");
+        var (code, output) = CliProcess.Run(null, TimeSpan.FromMinutes(1), "generate", "--model", dir["model"], "--input", dir["in.jsonl"],
+            "--output", dir["out.jsonl"], "--max-new-tokens", "2");
+        Assert.True(code == 0, $"exit {code}:\n{output}");
+        Assert.Contains($"warning: 1 checkpoint tensor(s) are not part of the model and were ignored: {weights}:stray_head.weight", output);
+    }
+
+    [Fact]
+    public void Train_ModelWithAnExtraTensor_WarnsNamingIt_OnTheTerminalAndInRunLog()
+    {
+        using var dir = new TempDir();
+        var model = dir["model"];
+        var weights = ModelWithStrayTensor(model);
         File.WriteAllText(dir["train.jsonl"], "{\"prompt\": \"1+1?\", \"completion\": \"2\"}\n");
         File.WriteAllText(dir["sft.yaml"], $$"""
             run_name: unused

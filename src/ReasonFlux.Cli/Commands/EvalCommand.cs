@@ -122,6 +122,7 @@ public static class EvalCommand
             using var scorer = prmPath is null ? null : PrmCompletionScorer.Load(new PrmScorerOptions { Path = prmPath, Dtype = DtypeOf(dtype) }, device);
             bool bar = ProgressFactory.IsInteractiveTerminal();
             using var logger = RunLogging.Create(null, LogLevel.Information, quietConsole: bar);
+            ModelResolver.WarnUnusedTensors(model, logger);
             using var progress = bar ? new LiveProgress() : (ITrainingProgress)new LogProgress(logger);
             using var interrupt = TrainingInterrupt.Install(log: message => Console.Error.WriteLine(message));
             var results = new List<EvalResult>();

@@ -50,6 +50,7 @@ public static class GenerateCommand
             if (records.Count == 0) throw new InvalidDataException($"{parseResult.GetValue(input)}: no prompts");
             using var lm = LanguageModel.Load(parseResult.GetValue(model)!, LogprobsCommand.ParseDType(parseResult.GetValue(dtype)),
                 ModelResolver.TrainingDevice(), parseResult.GetValue(chatTemplate));
+            if (ModelResolver.UnusedTensorsWarning(lm.UnusedTensors) is { } unused) Console.Error.WriteLine($"warning: {unused}");
             var sampling = new SamplingParams
             {
                 Temperature = parseResult.GetValue(temperature),

@@ -38,7 +38,8 @@ public static class LogprobsCommand
             if (budget < 1) throw new ArgumentException($"--batch-tokens must be >= 1, got {budget}");
             var records = JsonlReader.ReadAll(parseResult.GetValue(input)!);
             var sequences = records.Select(r => r.GetInt32Array("ids")).ToList();
-            using var lm = PretrainedModel.LoadCausalLM(parseResult.GetValue(model)!, ParseDType(parseResult.GetValue(dtype)), ModelResolver.TrainingDevice());
+            using var lm = PretrainedModel.LoadCausalLM(parseResult.GetValue(model)!, ParseDType(parseResult.GetValue(dtype)), ModelResolver.TrainingDevice(), out var unusedTensors);
+            if (ModelResolver.UnusedTensorsWarning(unusedTensors) is { } unused) Console.Error.WriteLine($"warning: {unused}");
             for (int i = 0; i < sequences.Count; i++) CheckIds(records[i], sequences[i], lm.Config.VocabSize);
 
             var scores = Score(lm, sequences, budget);

@@ -74,9 +74,15 @@ public static class ModelResolver
     /// <summary>Warns, naming them, about checkpoint tensors the model did not use (at most 10 names).</summary>
     public static void WarnUnusedTensors(LanguageModel model, Serilog.ILogger log)
     {
-        if (model.UnusedTensors.Count == 0) return;
-        var names = string.Join(", ", model.UnusedTensors.Take(10)) + (model.UnusedTensors.Count > 10 ? $", ... ({model.UnusedTensors.Count} in all)" : "");
-        log.Warning("{Count} checkpoint tensor(s) are not part of the model and were ignored: {Names}", model.UnusedTensors.Count, names);
+        if (UnusedTensorsWarning(model.UnusedTensors) is { } warning) log.Warning("{Warning}", warning);
+    }
+
+    /// <summary>The warning text for checkpoint tensors the model did not use (at most 10 names); null when there are none.</summary>
+    public static string? UnusedTensorsWarning(IReadOnlyList<string> unused)
+    {
+        if (unused.Count == 0) return null;
+        var names = string.Join(", ", unused.Take(10)) + (unused.Count > 10 ? $", ... ({unused.Count} in all)" : "");
+        return $"{unused.Count} checkpoint tensor(s) are not part of the model and were ignored: {names}";
     }
 
     /// <summary>Loads a policy (causal LM with its tokenizer and chat template).</summary>
