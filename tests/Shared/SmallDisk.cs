@@ -27,11 +27,15 @@ internal sealed class SmallDisk : IDisposable
     public static SmallDisk Mount(long bytes)
     {
         var path = Directory.CreateTempSubdirectory("rf-smalldisk-").FullName;
-        var (code, output) = Run("mount", "-t", "tmpfs", "-o", $"size={bytes}", "tmpfs", path);
-        if (code != 0)
+        try
+        {
+            var (code, output) = Run("mount", "-t", "tmpfs", "-o", $"size={bytes}", "tmpfs", path);
+            if (code != 0) throw new InvalidOperationException($"mount -t tmpfs -o size={bytes} failed (exit {code}): {output.Trim()}");
+        }
+        catch
         {
             Directory.Delete(path);
-            throw new InvalidOperationException($"mount -t tmpfs -o size={bytes} failed (exit {code}): {output.Trim()}");
+            throw;
         }
         return new SmallDisk(path, bytes);
     }
