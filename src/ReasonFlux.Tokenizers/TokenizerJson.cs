@@ -129,7 +129,7 @@ internal static class TokenizerJson
         foreach (var entry in a.EnumerateArray())
         {
             string where = $"{source}: added_tokens[{i}]";
-            if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("id", out var idEl) || !idEl.TryGetInt32(out int id) || id < 0)
+            if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("id", out var idEl) || idEl.ValueKind != JsonValueKind.Number || !idEl.TryGetInt32(out int id) || id < 0)
                 throw new InvalidDataException($"{where} must be an object with a non-negative integer \"id\"");
             if (id > MaxTokenId) throw new InvalidDataException($"{where}: id {id} is above {MaxTokenId} (tables are sized by the largest id)");
             // Found by tests/fuzz: a repeated id reached a ToDictionary as a bare ArgumentException.

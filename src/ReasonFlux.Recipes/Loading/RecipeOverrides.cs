@@ -40,6 +40,11 @@ internal static class RecipeOverrides
         {
             return $"the value is not valid YAML: {e.Message}";
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // As in RecipeLoader: YamlDotNet throws these on some malformed values (NULs around a broken key; tests/fuzz).
+            return $"the value is not valid YAML: the YAML parser gave up ({e.Message})";
+        }
         sources.MarkOverride(value, source);
 
         var headerKeys = SchemaProperty.For(typeof(RecipeHeader)).Select(p => p.Name).ToList();
