@@ -59,6 +59,36 @@ public class ChunkedLogProbsTests
         }
     }
 
+    // Without entropy the kept path differentiates log_softmax alone; a second backward over the same graph
+    // (retain_graph) must give the same gradients, so backward never writes into what forward kept.
+    [Theory]
+    [InlineData(ScalarType.Float32, 1e-5)]
+    [InlineData(ScalarType.Float64, 1e-12)]
+    public void LogProbsOnly_KeptAndRecomputed_MatchFullLogits_AndBackwardTwice(ScalarType dtype, double tol)
+    {
+        double[][] Grads(long chunk, long keep, bool twice)
+        {
+            using var scope = NewDisposeScope();
+            var (hidden, weight, ids) = Inputs(dtype);
+            var logp = F.lm_head_logprobs(hidden, weight, ids, 0.8, chunk, keep);
+            using var g = new Generator(7);
+            var loss = (logp * randn(logp.shape, logp.dtype, generator: g)).sum();
+            if (twice) loss.backward(retainGraph: true);
+            if (twice) { hidden.grad = null; weight.grad = null; }
+            loss.backward();
+            return [logp.to(ScalarType.Float64).ToArray<double>(), hidden.grad!.to(ScalarType.Float64).ToArray<double>(), weight.grad!.to(ScalarType.Float64).ToArray<double>()];
+        }
+        var full = Grads(0, 0, false);
+        foreach (var (chunk, keep, twice) in new[] { (3L, 0L, false), (3L, 2L * 7 * 13, false), (3L, 2L * 7 * 13, true), (64L, 0L, true) })
+        {
+            var got = Grads(chunk, keep, twice);
+            string what = $"{dtype} chunk {chunk} keep {keep} twice {twice}";
+            AssertClose(full[0], got[0], tol, what + " logp");
+            AssertClose(full[1], got[1], tol, what + " d/dhidden");
+            AssertClose(full[2], got[2], tol, what + " d/dweight");
+        }
+    }
+
     [Fact]
     public void LogProbs_AreLogSoftmaxOfTheLogits_AndEntropyIsItsDefinition()
     {

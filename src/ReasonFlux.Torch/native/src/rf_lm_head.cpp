@@ -24,9 +24,10 @@ at::Tensor chunk_logits(const at::Tensor& h, const at::Tensor& weight, double sc
 // forward: hidden [N, H], weight [V, H], ids [N] -> logp [N] (and entropy [N]) in fp32.
 // backward recomputes each chunk's logits from the saved hidden states and the per-position logsumexp:
 // d logp_i / dz = onehot(id_i) - p_i and d H_i / dz = -p_i * (log p_i + H_i).
-// When all N × V logits fit the caller's budget (keep), forward computes them as one chunk and keeps them for
-// backward instead: recomputing costs one more LM-head matmul, for a small model with a large vocabulary about
-// a fifth of the whole training step.
+// When all N × V logits fit the caller's budget (keep), forward computes them as one chunk, takes log_softmax in
+// one fused kernel and keeps that for backward instead: recomputing costs one more LM-head matmul, for a small
+// model with a large vocabulary about a fifth of the whole training step, and logsumexp's separate max / sub /
+// exp / sum passes over [N, V] cost what F.cross_entropy's fused kernel does not.
 struct ChunkedTokenLogProbs : public torch::autograd::Function<ChunkedTokenLogProbs> {
   static variable_list forward(AutogradContext* ctx, const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& ids,
                                double scale, int64_t chunk, bool with_entropy, bool keep) {
@@ -35,16 +36,24 @@ struct ChunkedTokenLogProbs : public torch::autograd::Function<ChunkedTokenLogPr
     auto ct = compute_type(hidden.scalar_type());
     auto fopts = hidden.options().dtype(ct);
     auto logp = at::empty({n}, fopts);
-    auto lse = at::empty({n}, fopts);
+    auto lse = keep ? at::empty({0}, fopts) : at::empty({n}, fopts);
     auto entropy = with_entropy ? at::empty({n}, fopts) : at::Tensor();
-    for (int64_t s = 0; s < n; s += chunk) {
-      const int64_t c = std::min(chunk, n - s);
-      auto z = chunk_logits(hidden.narrow(0, s, c), weight, scale);
-      auto l = z.logsumexp({-1});
-      lse.narrow(0, s, c).copy_(l);
-      logp.narrow(0, s, c).copy_(z.gather(1, ids.narrow(0, s, c).unsqueeze(1)).squeeze(1) - l);
-      if (with_entropy) entropy.narrow(0, s, c).copy_(l - z.sub(l.unsqueeze(1)).exp_().mul_(z).sum(-1));
-      if (keep) ctx->saved_data["logits"] = z;
+    if (keep) {
+      // All logits at once: log_softmax is one fused kernel (as F.cross_entropy uses), and only its output is kept
+      // for backward; the raw logits are freed here. lse is not needed then.
+      auto logp_all = at::log_softmax(chunk_logits(hidden, weight, scale), 1);
+      logp.copy_(logp_all.gather(1, ids.unsqueeze(1)).squeeze(1));
+      if (with_entropy) entropy.copy_(logp_all.exp().mul_(logp_all).sum(-1).neg_());
+      ctx->saved_data["logp_all"] = logp_all;
+    } else {
+      for (int64_t s = 0; s < n; s += chunk) {
+        const int64_t c = std::min(chunk, n - s);
+        auto z = chunk_logits(hidden.narrow(0, s, c), weight, scale);
+        auto l = z.logsumexp({-1});
+        lse.narrow(0, s, c).copy_(l);
+        logp.narrow(0, s, c).copy_(z.gather(1, ids.narrow(0, s, c).unsqueeze(1)).squeeze(1) - l);
+        if (with_entropy) entropy.narrow(0, s, c).copy_(l - z.sub(l.unsqueeze(1)).exp_().mul_(z).sum(-1));
+      }
     }
     ctx->saved_data["scale"] = scale;
     ctx->saved_data["chunk"] = chunk;
@@ -65,30 +74,41 @@ struct ChunkedTokenLogProbs : public torch::autograd::Function<ChunkedTokenLogPr
     const double scale = ctx->saved_data["scale"].toDouble();
     const int64_t chunk = ctx->saved_data["chunk"].toInt();
     const int64_t n = hidden.size(0);
-    auto kept = ctx->saved_data.count("logits") ? ctx->saved_data["logits"].toTensor() : at::Tensor();
+    auto kept = ctx->saved_data.count("logp_all") ? ctx->saved_data["logp_all"].toTensor() : at::Tensor();
     auto ct = compute_type(hidden.scalar_type());
     auto g_logp = grads[0].defined() ? grads[0].to(ct) : at::zeros({n}, hidden.options().dtype(ct));
     auto g_ent = with_entropy && grads.size() > 1 && grads[1].defined() ? grads[1].to(ct) : at::Tensor();
     const bool need_h = hidden.requires_grad(), need_w = weight.requires_grad();
     auto grad_h = need_h ? at::empty_like(hidden) : at::Tensor();
     // The weight gradient accumulates over chunks in fp32 even for a bf16 head, then is cast once.
-    auto grad_w = need_w ? at::zeros(weight.sizes(), weight.options().dtype(compute_type(weight.scalar_type()))) : at::Tensor();
+    at::Tensor grad_w;
+    // Each chunk allocates one [c, V] block (p, turned into the logits' gradient in place), two with entropy.
     for (int64_t s = 0; s < n; s += chunk) {
       const int64_t c = std::min(chunk, n - s);
       auto h = hidden.narrow(0, s, c);
-      auto logp_all = kept.defined() ? kept.sub(lse.unsqueeze(1))  // one chunk: s == 0, c == n
+      auto logp_all = kept.defined() ? kept  // one chunk: s == 0, c == n; never written (backward may run twice)
                                      : chunk_logits(h, weight, scale).sub_(lse.narrow(0, s, c).unsqueeze(1));  // [c, V]
-      auto p = logp_all.exp();
+      auto gz = logp_all.exp();  // p
       auto gl = g_logp.narrow(0, s, c).unsqueeze(1);
-      auto gz = p.mul(gl).neg_();
-      gz.scatter_add_(1, ids.narrow(0, s, c).unsqueeze(1), gl);
+      at::Tensor dh;
       if (g_ent.defined()) {
-        auto dh = logp_all.add_(entropy.narrow(0, s, c).unsqueeze(1)).mul_(p).mul_(g_ent.narrow(0, s, c).unsqueeze(1));
-        gz.sub_(dh);
+        auto shifted = kept.defined() ? logp_all.add(entropy.narrow(0, s, c).unsqueeze(1)) : logp_all.add_(entropy.narrow(0, s, c).unsqueeze(1));
+        dh = shifted.mul_(gz).mul_(g_ent.narrow(0, s, c).unsqueeze(1));
       }
+      gz.mul_(gl.neg());
+      gz.scatter_add_(1, ids.narrow(0, s, c).unsqueeze(1), gl);
+      if (dh.defined()) gz.sub_(dh);
       if (scale != 1.0) gz.mul_(scale);
-      if (need_h) grad_h.narrow(0, s, c).copy_(at::matmul(gz.to(weight.scalar_type()), weight));
-      if (need_w) grad_w.add_(at::matmul(gz.t(), h.to(grad_w.scalar_type())));
+      if (need_h) {
+        auto gh = grad_h.narrow(0, s, c);
+        if (gh.scalar_type() == weight.scalar_type()) at::mm_out(gh, gz.to(weight.scalar_type()), weight);
+        else gh.copy_(at::matmul(gz.to(weight.scalar_type()), weight));
+      }
+      if (need_w) {
+        auto hc = h.to(ct);
+        if (s == 0) grad_w = at::mm(gz.t(), hc);
+        else grad_w.addmm_(gz.t(), hc);
+      }
     }
     if (need_w) grad_w = grad_w.to(weight.scalar_type());
     return {grad_h, grad_w, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
