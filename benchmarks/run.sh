@@ -69,8 +69,11 @@ for config in ${configs//,/ }; do
   echo "== prm $config"
   "$bench" cell prm "$config" $prm --rounds "$rounds" --threads "$threads" --out "$out"
   for b in $batches; do
+    # A batch-1 prefill is one 25-200 ms sample per round, which one stalled time slice can halve: three times the
+    # rounds there (about 40 s more in the full run) so its median stands on more than five samples.
+    r=$rounds; [[ $b == 1 ]] && r=$((rounds * 3))
     echo "== rollout $config batch $b"
-    "$bench" cell rollout "$config" --batch "$b" --prompt 64 --new "$roll_new" --rounds "$rounds" --threads "$threads" --out "$out"
+    "$bench" cell rollout "$config" --batch "$b" --prompt 64 --new "$roll_new" --rounds "$r" --threads "$threads" --out "$out"
   done
   if [[ $torchsharp == 1 ]]; then
     echo "== sft $config vs TorchSharp"

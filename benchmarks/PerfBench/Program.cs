@@ -1,6 +1,7 @@
 // PerfBench: the hot paths (SFT step, GRPO update, PRM scoring, rollout prefill/decode) through the product's own
 // code against the same work in plain PyTorch eager (reference/peer_eager.py, Debian python3-torch), interleaved
-// round by round (peer, ours, peer, ours, …) in one run so machine drift hits both. benchmarks/run.sh drives it:
+// round by round (peer, ours, ours, peer, …: each side goes first in every other round) in one run so machine drift
+// hits both. benchmarks/run.sh drives it:
 //   PerfBench cell KIND CONFIG [--peer eager|torchsharp] [--batch B --seq T --prompt P --new N --rounds R --iters K] --out DIR
 //   PerfBench report --out DIR      (benchmarks/RESULTS.md and benchmarks/results.json from DIR/cells/*.json)
 using System.Diagnostics;
@@ -71,10 +72,10 @@ using var process = Process.GetCurrentProcess();
 double peerPeak = 0;
 for (int r = 0; r < rounds; r++)
 {
-    var reply = peer?.Run(iters);
-    peerPeak = reply is null ? double.NaN : Math.Max(peerPeak, (double)reply["peak_rss_mb"]!);
-    double Sum(string key) => reply is null ? double.NaN : reply[key]?.AsArray().Sum(x => (double)x!) ?? 0;
-    double ps = Sum("seconds"), pp = Sum("prefill_seconds"), pd = Sum("decode_seconds"), pc = Sum("cpu_seconds");
+    // Whichever side runs second starts while the first one's thread pools (OpenBLAS workers spin, then yield) wind
+    // down, so the order alternates: a fixed order would hand that cost to one side in every round.
+    bool oursFirst = r % 2 == 1;
+    var reply = oursFirst ? null : peer?.Run(iters);
     double os = 0, op = 0, od = 0, oc = 0;
     for (int i = 0; i < iters; i++)
     {
@@ -87,6 +88,10 @@ for (int r = 0; r < rounds; r++)
         oc += (process.TotalProcessorTime - cpu0).TotalSeconds;
         if (ours is RolloutWorkload rw) { op += rw.LastStats.PrefillSeconds; od += rw.LastStats.DecodeSeconds; }
     }
+    if (oursFirst) reply = peer?.Run(iters);
+    peerPeak = reply is null ? double.NaN : Math.Max(peerPeak, (double)reply["peak_rss_mb"]!);
+    double Sum(string key) => reply is null ? double.NaN : reply[key]?.AsArray().Sum(x => (double)x!) ?? 0;
+    double ps = Sum("seconds"), pp = Sum("prefill_seconds"), pd = Sum("decode_seconds"), pc = Sum("cpu_seconds");
     pairs.Add((ps, os, pp, op, pd, od));
     cpuPairs.Add((pc, oc));
     Console.Error.WriteLine($"{kind} {config} round {r + 1}/{rounds}: peer {ps:F3} s ({pc:F3} s CPU), ours {os:F3} s ({oc:F3} s CPU)");
