@@ -70,12 +70,17 @@ var pairs = new List<(double Peer, double Ours, double PeerPrefill, double OursP
 var cpuPairs = new List<(double Peer, double Ours)>();
 using var process = Process.GetCurrentProcess();
 double peerPeak = 0;
+const int SettleMs = 300;
 for (int r = 0; r < rounds; r++)
 {
-    // Whichever side runs second starts while the first one's thread pools (OpenBLAS workers spin, then yield) wind
-    // down, so the order alternates: a fixed order would hand that cost to one side in every round.
+    // Whichever side runs second would start while the first one's thread pools (OpenBLAS workers spin, then yield)
+    // wind down: measured at 25m batch 1, our prefill right after the peer's round was 0.68-0.90 of the peer's, and
+    // 1.03-1.19 in the other order. So each side's turn starts after a pause that outlasts that spin, and the order
+    // alternates as well.
     bool oursFirst = r % 2 == 1;
+    Thread.Sleep(SettleMs);
     var reply = oursFirst ? null : peer?.Run(iters);
+    if (!oursFirst) Thread.Sleep(SettleMs);
     double os = 0, op = 0, od = 0, oc = 0;
     for (int i = 0; i < iters; i++)
     {
@@ -88,7 +93,7 @@ for (int r = 0; r < rounds; r++)
         oc += (process.TotalProcessorTime - cpu0).TotalSeconds;
         if (ours is RolloutWorkload rw) { op += rw.LastStats.PrefillSeconds; od += rw.LastStats.DecodeSeconds; }
     }
-    if (oursFirst) reply = peer?.Run(iters);
+    if (oursFirst) { Thread.Sleep(SettleMs); reply = peer?.Run(iters); }
     peerPeak = reply is null ? double.NaN : Math.Max(peerPeak, (double)reply["peak_rss_mb"]!);
     double Sum(string key) => reply is null ? double.NaN : reply[key]?.AsArray().Sum(x => (double)x!) ?? 0;
     double ps = Sum("seconds"), pp = Sum("prefill_seconds"), pd = Sum("decode_seconds"), pc = Sum("cpu_seconds");
