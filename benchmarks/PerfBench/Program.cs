@@ -77,23 +77,25 @@ for (int r = 0; r < rounds; r++)
     // wind down: measured at 25m batch 1, our prefill right after the peer's round was 0.68-0.90 of the peer's, and
     // 1.03-1.19 in the other order. So each side's turn starts after a pause that outlasts that spin, and the order
     // alternates as well.
-    bool oursFirst = r % 2 == 1;
-    Thread.Sleep(SettleMs);
-    var reply = oursFirst ? null : peer?.Run(iters);
-    if (!oursFirst) Thread.Sleep(SettleMs);
+    JsonObject? reply = null;
     double os = 0, op = 0, od = 0, oc = 0;
-    for (int i = 0; i < iters; i++)
+    void PeerTurn() => reply = peer?.Run(iters);
+    void OurTurn()
     {
-        process.Refresh();
-        var cpu0 = process.TotalProcessorTime;
-        var clock = Stopwatch.StartNew();
-        ours.Step();
-        os += clock.Elapsed.TotalSeconds;
-        process.Refresh();
-        oc += (process.TotalProcessorTime - cpu0).TotalSeconds;
-        if (ours is RolloutWorkload rw) { op += rw.LastStats.PrefillSeconds; od += rw.LastStats.DecodeSeconds; }
+        for (int i = 0; i < iters; i++)
+        {
+            process.Refresh();
+            var cpu0 = process.TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            ours.Step();
+            os += clock.Elapsed.TotalSeconds;
+            process.Refresh();
+            oc += (process.TotalProcessorTime - cpu0).TotalSeconds;
+            if (ours is RolloutWorkload rw) { op += rw.LastStats.PrefillSeconds; od += rw.LastStats.DecodeSeconds; }
+        }
     }
-    if (oursFirst) { Thread.Sleep(SettleMs); reply = peer?.Run(iters); }
+    Action[] turns = r % 2 == 1 ? [OurTurn, PeerTurn] : [PeerTurn, OurTurn];
+    foreach (var turn in turns) { Thread.Sleep(SettleMs); turn(); }
     peerPeak = reply is null ? double.NaN : Math.Max(peerPeak, (double)reply["peak_rss_mb"]!);
     double Sum(string key) => reply is null ? double.NaN : reply[key]?.AsArray().Sum(x => (double)x!) ?? 0;
     double ps = Sum("seconds"), pp = Sum("prefill_seconds"), pd = Sum("decode_seconds"), pc = Sum("cpu_seconds");

@@ -105,7 +105,7 @@ echo "== $kills_wanted kills ($work/kill)"
 # Spread the kills over the run: each attempt is killed a random time after it starts training (its first new metrics
 # row), up to max_delay (an aimed kill waits up to twice that). Each attempt resumes from the last checkpoint, so
 # after k < N kills at most 2k·max_delay of the run is done; max_delay = reference / (2N + 1) leaves more than an
-# aimed delay of work for every later kill, so a fast (quiet) machine cannot finish before the N-th kill.
+# aimed delay of work for every later kill.
 max_delay=$(python3 -c "print(max(0.5, $ref_seconds / (2 * max(1, $kills_wanted) + 1)))")
 RANDOM=${RF_TORTURE_SEED:-12345}
 runlog="$work/kill/runs/torture/run.log"
@@ -115,50 +115,50 @@ fresh_tmp() { find "$work/kill/runs/torture" -maxdepth 2 -name 'step-*.tmp' -new
 # before the N-th kill: then the kill phase starts over in a fresh folder with half the delay (at most 4 tries), so
 # the run that is checked took all N kills.
 for try in 1 2 3 4; do
-rm -rf "$work/kill" && mkdir -p "$work/kill"
-write_recipe "$work/kill"
-kills=0 in_write=0 attempts=0 completed=0
-while (( kills < kills_wanted )); do
-  attempts=$((attempts + 1))
-  rows=$(metric_rows)
-  touch "$work/attempt-start"
-  (cd "$work/kill" && exec nice "$cli" train torture.yaml --resume auto) >> "$work/kill.log" 2>&1 &
-  pid=$!
-  # Wait until this attempt trains (a new metrics row) or 60 s pass, so no kill is spent on start-up and loading.
-  for _ in $(seq 600); do
-    (( $(metric_rows) > rows )) && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  aimed=$(( RANDOM % 3 == 0 ))
-  if (( aimed )); then
-    # Kill as soon as a checkpoint write starts (a step-N.tmp folder appears), or after 2x the usual delay.
-    deadline=$(python3 -c "import time; print(time.time() + 2 * $max_delay)")
-    while kill -0 "$pid" 2>/dev/null; do
-      [[ -n "$(fresh_tmp)" ]] && break
-      (( $(python3 -c "import time; print(int(time.time() > $deadline))") )) && break
-      sleep 0.01
+  rm -rf "$work/kill" && mkdir -p "$work/kill"
+  write_recipe "$work/kill"
+  kills=0 in_write=0 attempts=0 completed=0
+  while (( kills < kills_wanted )); do
+    attempts=$((attempts + 1))
+    rows=$(metric_rows)
+    touch "$work/attempt-start"
+    (cd "$work/kill" && exec nice "$cli" train torture.yaml --resume auto) >> "$work/kill.log" 2>&1 &
+    pid=$!
+    # Wait until this attempt trains (a new metrics row) or 60 s pass, so no kill is spent on start-up and loading.
+    for _ in $(seq 600); do
+      (( $(metric_rows) > rows )) && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
     done
-  else
-    sleep "$(python3 -c "import random; random.seed($RANDOM); print(round(random.uniform(0.0, $max_delay), 3))")"
-  fi
-  if kill -KILL "$pid" 2>/dev/null; then
-    wait "$pid" 2>/dev/null
-    kills=$((kills + 1))
-    where=""
-    if [[ -n "$(fresh_tmp)" ]]; then in_write=$((in_write + 1)); where=", inside a checkpoint write"; fi
-    echo "kill $kills (attempt $attempts$( (( aimed )) && echo ", aimed at a checkpoint write")$where; metrics rows so far: $(metric_rows))"
-  else
-    wait "$pid"; rc=$?
-    if [[ $rc -ne 0 ]]; then echo "attempt $attempts exited $rc without being killed:"; tail -20 "$work/kill.log"; exit 1; fi
-    completed=1
-    echo "the run completed after $kills kills"
-    break
-  fi
-done
-(( kills >= kills_wanted || try == 4 )) && break
-max_delay=$(python3 -c "print(round($max_delay / 2, 3))")
-echo "fewer kills than asked ($kills of $kills_wanted): starting the kill phase over with max delay ${max_delay}s"
+    aimed=$(( RANDOM % 3 == 0 ))
+    if (( aimed )); then
+      # Kill as soon as a checkpoint write starts (a step-N.tmp folder appears), or after 2x the usual delay.
+      deadline=$(python3 -c "import time; print(time.time() + 2 * $max_delay)")
+      while kill -0 "$pid" 2>/dev/null; do
+        [[ -n "$(fresh_tmp)" ]] && break
+        (( $(python3 -c "import time; print(int(time.time() > $deadline))") )) && break
+        sleep 0.01
+      done
+    else
+      sleep "$(python3 -c "import random; random.seed($RANDOM); print(round(random.uniform(0.0, $max_delay), 3))")"
+    fi
+    if kill -KILL "$pid" 2>/dev/null; then
+      wait "$pid" 2>/dev/null
+      kills=$((kills + 1))
+      where=""
+      if [[ -n "$(fresh_tmp)" ]]; then in_write=$((in_write + 1)); where=", inside a checkpoint write"; fi
+      echo "kill $kills (attempt $attempts$( (( aimed )) && echo ", aimed at a checkpoint write")$where; metrics rows so far: $(metric_rows))"
+    else
+      wait "$pid"; rc=$?
+      if [[ $rc -ne 0 ]]; then echo "attempt $attempts exited $rc without being killed:"; tail -20 "$work/kill.log"; exit 1; fi
+      completed=1
+      echo "the run completed after $kills kills"
+      break
+    fi
+  done
+  (( kills >= kills_wanted || try == 4 )) && break
+  max_delay=$(python3 -c "print(round($max_delay / 2, 3))")
+  echo "fewer kills than asked ($kills of $kills_wanted): starting the kill phase over with max delay ${max_delay}s"
 done
 if (( ! completed )); then
   (cd "$work/kill" && nice "$cli" train torture.yaml --resume auto) >> "$work/kill.log" 2>&1 || { echo "final resume failed:"; tail -20 "$work/kill.log"; exit 1; }
