@@ -21,8 +21,7 @@ public static class DistributedSetup
         if (options.Zero != 0) throw new ArgumentException($"distributed.zero {options.Zero}: only ZeRO stage 0 is implemented");
         var timeout = TimeSpan.FromSeconds(options.TimeoutS);
         // The model's device decides auto: the same rule as ModelResolver.TrainingDevice.
-        var forced = Environment.GetEnvironmentVariable("REASONFLUX_DEVICE");
-        bool onGpu = !allOnCpu && (string.IsNullOrWhiteSpace(forced) ? torch.cuda.is_available() : forced.Trim().StartsWith("cuda", StringComparison.OrdinalIgnoreCase));
+        bool onGpu = !allOnCpu && torch.cuda.is_available();
         var backend = options.Backend switch
         {
             DistributedBackend.Gloo => distributed.Backend.Gloo,

@@ -29,9 +29,15 @@ public sealed class RolloutEngine(Qwen2ForCausalLM model, BpeTokenizer? tokenize
     /// <summary>
     /// Generates <paramref name="samplesPerPrompt"/> continuations of every prompt. Results are ordered by
     /// (prompt, sample). <paramref name="onFinished"/> is called as each sequence completes (progress bars).
+    /// <paramref name="promptStreams"/> names each prompt's random streams (default: its position in
+    /// <paramref name="prompts"/>): a data-parallel trainer passes the prompt's index in the global batch, so its
+    /// samples are the same whichever rank, and whichever share of the batch, generates them.
     /// </summary>
-    public IReadOnlyList<Completion> Generate(IReadOnlyList<int[]> prompts, SamplingParams sampling, int samplesPerPrompt = 1, Action<Completion>? onFinished = null)
+    public IReadOnlyList<Completion> Generate(IReadOnlyList<int[]> prompts, SamplingParams sampling, int samplesPerPrompt = 1, Action<Completion>? onFinished = null,
+        IReadOnlyList<int>? promptStreams = null)
     {
+        if (promptStreams is not null && promptStreams.Count != prompts.Count)
+            throw new ArgumentException($"{promptStreams.Count} prompt streams for {prompts.Count} prompts", nameof(promptStreams));
         sampling.Validate();
         if (samplesPerPrompt < 1) throw new ArgumentOutOfRangeException(nameof(samplesPerPrompt), samplesPerPrompt, "must be >= 1");
         var vocab = model.Config.VocabSize;
@@ -48,7 +54,7 @@ public sealed class RolloutEngine(Qwen2ForCausalLM model, BpeTokenizer? tokenize
         _prefillTokens = _decodeTokens = 0;
         _batches = 0;
         foreach (var batch in PlanBatches(prompts, samplesPerPrompt, sampling.MaxNewTokens))
-            foreach (var c in RunBatch(batch, prompts, sampling))
+            foreach (var c in RunBatch(batch, prompts, sampling, promptStreams))
             {
                 results[c.PromptIndex * samplesPerPrompt + c.SampleIndex] = c;
                 onFinished?.Invoke(c);
@@ -83,23 +89,23 @@ public sealed class RolloutEngine(Qwen2ForCausalLM model, BpeTokenizer? tokenize
         return batches;
     }
 
-    private sealed class Row(Request request, int[] prompt, long seed, BpeTokenizer? tokenizer)
+    private sealed class Row(Request request, int[] prompt, long seed, int stream, BpeTokenizer? tokenizer)
     {
         public readonly Request Request = request;
         public readonly int[] Prompt = prompt;
         public readonly List<int> Tokens = [];
         public readonly List<float> LogProbs = [];
-        public SequenceRandom Random = new(seed, request.Prompt, request.Sample);
+        public SequenceRandom Random = new(seed, stream, request.Sample);
         public readonly TokenStreamDecoder? Decoder = tokenizer?.CreateStreamDecoder(skipSpecialTokens: true);
         public readonly StringBuilder Text = new();
         public Completion? Done;
     }
 
-    private List<Completion> RunBatch(List<Request> batch, IReadOnlyList<int[]> prompts, SamplingParams sp)
+    private List<Completion> RunBatch(List<Request> batch, IReadOnlyList<int[]> prompts, SamplingParams sp, IReadOnlyList<int>? streams)
     {
         using var noGrad = no_grad();
         using var batchScope = NewDisposeScope();
-        var rows = batch.Select(r => new Row(r, prompts[r.Prompt], sp.Seed, tokenizer)).ToList();
+        var rows = batch.Select(r => new Row(r, prompts[r.Prompt], sp.Seed, streams?[r.Prompt] ?? r.Prompt, tokenizer)).ToList();
         int b = rows.Count, p = rows.Max(r => r.Prompt.Length);
         int capacity = p + sp.MaxNewTokens;
         var ids = new long[b * p];

@@ -81,4 +81,25 @@ public class DistributedOptionsTests
         Assert.Contains("model.device", e.Message);
         Assert.Contains("expected auto, cpu, cuda or cuda:N", e.Message);
     }
+
+    private const string Grpo = """
+        kind: grpo
+        model: {path: "builtin:tiny"}
+        data: {train: g.jsonl}
+        """;
+
+    [Theory]
+    [InlineData("reward.prm.device")]
+    [InlineData("algorithm.reference_device")]
+    public void GrpoPrmAndReferenceDevice_AcceptDevices_AndRefuseOthersNamingTheKey(string key)
+    {
+        foreach (var device in new[] { "auto", "cpu", "cuda", "cuda:1" })
+        {
+            var g = (GrpoOptions)RecipeLoader.Parse(Grpo, "g.yaml", [$"{key}={device}"]).Stages[0];
+            Assert.Equal(device, key.StartsWith("reward", StringComparison.Ordinal) ? g.Reward.Prm.Device : g.Algorithm.ReferenceDevice);
+        }
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(Grpo, "g.yaml", [$"{key}=gpu1"]));
+        Assert.Contains(key, e.Message);
+        Assert.Contains("expected auto, cpu, cuda or cuda:N", e.Message);
+    }
 }

@@ -119,6 +119,20 @@ public sealed class RolloutEngineTests : IDisposable
     }
 
     [Fact]
+    public void PromptStreams_AShareOfTheBatchSamplesWhatTheWholeBatchDoes()
+    {
+        // What a data-parallel rank does: it generates prompts 1 and 3 of the global batch, naming their streams.
+        var p = new SamplingParams { Temperature = 1, MaxNewTokens = 12, Seed = 4 };
+        var whole = new RolloutEngine(_model).Generate(Prompts, p, 2);
+        var share = new RolloutEngine(_model).Generate([Prompts[1], Prompts[3]], p, 2, promptStreams: [1, 3]);
+        Assert.Equal(whole.Where(c => c.PromptIndex is 1 or 3).Select(c => c.TokenIds), share.Select(c => c.TokenIds));
+        // Without the streams the share draws positions 0 and 1's numbers: other samples.
+        var unnamed = new RolloutEngine(_model).Generate([Prompts[1], Prompts[3]], p, 2);
+        Assert.NotEqual(share.Select(c => c.TokenIds), unnamed.Select(c => c.TokenIds));
+        Assert.Throws<ArgumentException>(() => new RolloutEngine(_model).Generate([Prompts[1]], p, 2, promptStreams: [1, 3]));
+    }
+
+    [Fact]
     public void TokenBudget_SplitsIntoSeveralBatches_WithoutChangingResults()
     {
         var p = new SamplingParams { Temperature = 1, MaxNewTokens = 10, Seed = 8 };

@@ -109,6 +109,23 @@ public class SelectionTests
     }
 
     [Fact]
+    public void SelectStage_PrmDevice_RunsOnTheCpu_AndRefusesACudaDeviceThisMachineLacks()
+    {
+        using var dir = new TempDir();
+        TinyPrm.WritePool(dir["pool.jsonl"], 3);
+        var prm = TinyPrm.Create(dir);
+        Assert.Equal(StageOutcome.Completed, Recipes.Run(Recipes.Parse(dir, Yaml(dir, prm, 2), "prm.device=cpu"), new ResumeRequest.Fresh()).Outcome);
+
+        bool cuda = ReasonFlux.Torch.torch.cuda.is_available();
+        var missing = cuda ? $"cuda:{ReasonFlux.Torch.torch.cuda.device_count()}" : "cuda:0";
+        using var other = new TempDir();
+        TinyPrm.WritePool(other["pool.jsonl"], 3);
+        var e = Assert.Throws<InvalidDataException>(() => Recipes.Run(Recipes.Parse(other, Yaml(other, prm, 2), $"prm.device={missing}"), new ResumeRequest.Fresh()));
+        Assert.Contains($"prm.device is {missing} but this", e.Message);
+        Assert.Contains(cuda ? "CUDA device(s)" : "libtorch build has no CUDA device", e.Message);
+    }
+
+    [Fact]
     public void ToItem_ConflictingPromptField_FailsWithFileAndLine()
     {
         using var dir = new TempDir();

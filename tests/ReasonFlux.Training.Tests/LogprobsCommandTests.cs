@@ -60,6 +60,31 @@ public class LogprobsCommandTests
         Assert.Equal("[null]", lines[1].Value["logprobs"]!.ToJsonString());
     }
 
+    [Fact]
+    public void Invoke_Device_CpuScoresAsAuto_AndADeviceThisMachineLacksIsExitCode2()
+    {
+        using var dir = new TempDir();
+        var (ids, _) = GoldenRows("single")[0];
+        File.WriteAllText(dir["in.jsonl"], $"{{\"ids\": [{string.Join(",", ids)}]}}\n");
+        Assert.Equal(0, CliVerbs.Invoke("logprobs", "--model", ModelDirectory, "--input", dir["in.jsonl"], "--output", dir["auto.jsonl"]));
+        Assert.Equal(0, CliVerbs.Invoke("logprobs", "--model", ModelDirectory, "--input", dir["in.jsonl"], "--output", dir["cpu.jsonl"], "--device", "cpu"));
+        if (!torch.cuda.is_available()) Assert.Equal(File.ReadAllText(dir["auto.jsonl"]), File.ReadAllText(dir["cpu.jsonl"]));
+
+        var missing = torch.cuda.is_available() ? $"cuda:{torch.cuda.device_count()}" : "cuda:0";
+        foreach (var device in new[] { "gpu1", missing })
+        {
+            Assert.Equal(2, CliVerbs.Invoke("logprobs", "--model", ModelDirectory, "--input", dir["in.jsonl"], "--output", dir["bad.jsonl"], "--device", device));
+            Assert.False(File.Exists(dir["bad.jsonl"]));
+        }
+        // The messages name the option (the CLI prints them to stderr).
+        var command = LogprobsCommand.Create();
+        var option = (System.CommandLine.Option<string>)command.Options.Single(o => o.Name == "--device");
+        var e = Assert.Throws<InvalidDataException>(() => DeviceOption.Resolve(command.Parse(["--model", "m", "--input", "i", "--output", "o", "--device", missing]), option));
+        Assert.StartsWith($"--device is {missing} but this", e.Message);
+        e = Assert.Throws<InvalidDataException>(() => DeviceOption.Resolve(command.Parse(["--model", "m", "--input", "i", "--output", "o", "--device", "gpu1"]), option));
+        Assert.Equal("--device is \"gpu1\": expected auto, cpu, cuda or cuda:N", e.Message);
+    }
+
     [Theory]
     [InlineData("{\"ids\": [1, 2, 300]}", "in.jsonl:1: \"ids\"[2] = 300 is outside the model's vocabulary [0, 300)")]
     [InlineData("{\"tokens\": [1]}", "in.jsonl:1: field \"ids\" must be an array of integers")]

@@ -50,9 +50,10 @@ public static class EvalCommand
         var dtype = new Option<string?>("--dtype") { Description = "bfloat16, float16 or float32; default: the checkpoint's own" };
         var prm = new Option<string?>("--prm") { Description = "PRM folder for Best-of-N: keep the sample the PRM scores highest" };
         var bestOfN = new Option<int?>("--best-of-n") { Description = "Best-of-N size (reported for N = 1, 2, 4, …); default K; draws max(K, N) samples" };
+        var device = DeviceOption.Create("the model and the PRM");
 
         var command = new Command("eval", "Evaluate a model on a benchmark: pass@1 over K samples, pass@k, maj@k, PRM Best-of-N");
-        foreach (var option in new Option[] { model, benchmark, n, temperature, topP, maxNewTokens, seed, limit, systemPrompt, gpqaCsv, gpqaSeed, output, grader, dtype, prm, bestOfN })
+        foreach (var option in new Option[] { model, benchmark, n, temperature, topP, maxNewTokens, seed, limit, systemPrompt, gpqaCsv, gpqaSeed, output, grader, dtype, prm, bestOfN, device })
             command.Options.Add(option);
         command.SetAction(parseResult => CommandRunner.Run(() =>
         {
@@ -86,7 +87,7 @@ public static class EvalCommand
             var root = parseResult.GetValue(output);
             var outputs = benches.Select(b => root is null ? Path.Combine("evals", $"{b.Name}-{stamp}") : benches.Count == 1 ? root : Path.Combine(root, b.Name)).ToList();
             ScalarType? scalar = parseResult.GetValue(dtype) is { } d ? ModelResolver.ToScalarType(ParseEnum<ModelDType>(d, "--dtype")) : null;
-            return Evaluate(parseResult.GetValue(model)!, scalar, benches, settings, prmPath, outputs);
+            return Evaluate(parseResult.GetValue(model)!, scalar, DeviceOption.Resolve(parseResult, device), benches, settings, prmPath, outputs);
         }));
         return command;
     }
@@ -111,9 +112,8 @@ public static class EvalCommand
         return benches;
     }
 
-    private static int Evaluate(string modelSpec, ScalarType? dtype, IReadOnlyList<EvalBenchmark> benches, EvalSettings settings, string? prmPath, IReadOnlyList<string> outputDirs)
+    private static int Evaluate(string modelSpec, ScalarType? dtype, Device device, IReadOnlyList<EvalBenchmark> benches, EvalSettings settings, string? prmPath, IReadOnlyList<string> outputDirs)
     {
-        var device = ModelResolver.TrainingDevice();
         var work = BuiltinModels.IsBuiltin(modelSpec) ? Directory.CreateTempSubdirectory("reasonflux-eval-") : null;
         try
         {

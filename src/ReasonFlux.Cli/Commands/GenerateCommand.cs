@@ -37,10 +37,11 @@ public static class GenerateCommand
         var chat = new Option<bool>("--chat") { Description = "Render each \"prompt\" as a user turn with the chat template and the generation prompt." };
         var chatTemplate = new Option<string?>("--chat-template") { Description = "chatml, plain, a .jinja file, or a template name from tokenizer_config.json (default: the model's own)." };
         var dtype = new Option<string?>("--dtype") { Description = "float32, bfloat16 or float16 (default: the checkpoint's torch_dtype)." };
+        var device = DeviceOption.Create("the model");
         var stop = new Option<string[]>("--stop") { Description = "A string that ends a sample once its text contains it (the text is cut before it); repeat for several.", AllowMultipleArgumentsPerToken = false };
 
         var command = new Command("generate", "Sample completions for JSONL prompts with a causal LM.");
-        foreach (var option in new Option[] { model, input, output, n, temperature, topP, topK, maxNewTokens, seed, chat, chatTemplate, dtype, stop })
+        foreach (var option in new Option[] { model, input, output, n, temperature, topP, topK, maxNewTokens, seed, chat, chatTemplate, dtype, device, stop })
             command.Options.Add(option);
         command.SetAction(parseResult => CommandRunner.Run(() =>
         {
@@ -49,7 +50,7 @@ public static class GenerateCommand
             var records = JsonlReader.ReadAll(parseResult.GetValue(input)!);
             if (records.Count == 0) throw new InvalidDataException($"{parseResult.GetValue(input)}: no prompts");
             using var lm = LanguageModel.Load(parseResult.GetValue(model)!, LogprobsCommand.ParseDType(parseResult.GetValue(dtype)),
-                ModelResolver.TrainingDevice(), parseResult.GetValue(chatTemplate));
+                DeviceOption.Resolve(parseResult, device), parseResult.GetValue(chatTemplate));
             if (ModelResolver.UnusedTensorsWarning(lm.UnusedTensors) is { } unused) Console.Error.WriteLine($"warning: {unused}");
             var sampling = new SamplingParams
             {

@@ -24,6 +24,7 @@ public static class LogprobsCommand
         var input = new Option<string>("--input") { Description = "JSONL with an \"ids\" array of token ids per line.", Required = true };
         var output = new Option<string>("--output") { Description = "Where to write the JSONL: each input line plus \"logprobs\" ([null, lp1, ...]).", Required = true };
         var dtype = new Option<string?>("--dtype") { Description = "float32, bfloat16 or float16 (default: the checkpoint's torch_dtype)." };
+        var device = DeviceOption.Create("the model");
         var batchTokens = new Option<int>("--batch-tokens") { Description = "Padded tokens per forward pass at most (one longer sequence still runs alone).", DefaultValueFactory = _ => 8192 };
 
         var command = new Command("logprobs", "Score token sequences with a causal LM: log p(token | prefix) at every position.");
@@ -32,13 +33,14 @@ public static class LogprobsCommand
         command.Options.Add(output);
         command.Options.Add(dtype);
         command.Options.Add(batchTokens);
+        command.Options.Add(device);
         command.SetAction(parseResult => CommandRunner.Run(() =>
         {
             int budget = parseResult.GetValue(batchTokens);
             if (budget < 1) throw new ArgumentException($"--batch-tokens must be >= 1, got {budget}");
             var records = JsonlReader.ReadAll(parseResult.GetValue(input)!);
             var sequences = records.Select(r => r.GetInt32Array("ids")).ToList();
-            using var lm = PretrainedModel.LoadCausalLM(parseResult.GetValue(model)!, ParseDType(parseResult.GetValue(dtype)), ModelResolver.TrainingDevice(), out var unusedTensors);
+            using var lm = PretrainedModel.LoadCausalLM(parseResult.GetValue(model)!, ParseDType(parseResult.GetValue(dtype)), DeviceOption.Resolve(parseResult, device), out var unusedTensors);
             if (ModelResolver.UnusedTensorsWarning(unusedTensors) is { } unused) Console.Error.WriteLine($"warning: {unused}");
             for (int i = 0; i < sequences.Count; i++) CheckIds(records[i], sequences[i], lm.Config.VocabSize);
 

@@ -48,7 +48,7 @@ public static class PrmScoreCommand
         private Option<int> _maxTokens = null!;
         private Option<int> _batchSize = null!;
         private Option<string?> _dtype = null!;
-        private Option<string?> _device = null!;
+        private Option<string> _device = null!;
 
         public static PrmOptions Create() => new()
         {
@@ -60,7 +60,7 @@ public static class PrmScoreCommand
             _maxTokens = new Option<int>("--max-tokens") { Description = "Two-class head: inputs are cut to this many tokens.", DefaultValueFactory = _ => 16896 },
             _batchSize = new Option<int>("--batch-size") { Description = "Most sequences per forward pass (inputs are sorted by length).", DefaultValueFactory = _ => 8 },
             _dtype = new Option<string?>("--dtype") { Description = "bfloat16, float16 or float32 (default: the checkpoint's torch_dtype)." },
-            _device = new Option<string?>("--device") { Description = "cpu or cuda:N (default: cuda:0 when available)." },
+            _device = DeviceOption.Create("the PRM"),
         };
 
         public void AddTo(Command command)
@@ -110,9 +110,7 @@ public static class PrmScoreCommand
                 "float32" => ScalarType.Float32,
                 var other => throw new ArgumentException($"--dtype must be bfloat16, float16 or float32, got \"{other}\""),
             };
-            var deviceText = r.GetValue(_device);
-            var device = deviceText is not null ? Device.Parse(deviceText) : torch.cuda.is_available() ? Device.CUDA(0) : Device.CPU;
-            return PrmScorer.Load(r.GetValue(_path)!, options, dtype, device);
+            return PrmScorer.Load(r.GetValue(_path)!, options, dtype, DeviceOption.Resolve(r, _device));
         }
     }
 }

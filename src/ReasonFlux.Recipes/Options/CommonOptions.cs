@@ -22,7 +22,7 @@ public sealed record ModelOptions : IValidatedOptions
     [Path(PathKind.File)]
     public string? ChatTemplate { get; init; }
 
-    [Doc("Device of the model: auto (this rank's GPU, cuda:LOCAL_RANK, when libtorch has CUDA, else the CPU; the environment variable REASONFLUX_DEVICE overrides auto), cpu, cuda or cuda:N. A GRPO stage's frozen reference model and PRM share it.")]
+    [Doc("Device of the model: auto (this rank's GPU, cuda:LOCAL_RANK, when libtorch has CUDA, else the CPU), cpu, cuda or cuda:N. A GRPO stage's frozen reference model and PRM share it unless algorithm.reference_device or reward.prm.device say otherwise.")]
     public string Device { get; init; } = "auto";
 
     public void Validate(OptionsValidation v) =>
@@ -174,9 +174,13 @@ public record PrmScorerOptions : IValidatedOptions
     [Doc("PRM parameter dtype.")]
     public ModelDType Dtype { get; init; } = ModelDType.BFloat16;
 
+    [Doc("Device of the frozen PRM: auto (grpo and eval: the stage's model.device; select: this rank's GPU, cuda:LOCAL_RANK, when libtorch has CUDA, else the CPU), cpu, cuda or cuda:N (e.g. a second local GPU beside the policy's). A CUDA device that libtorch or the machine lacks is refused when the stage starts.")]
+    public string Device { get; init; } = DeviceNames.Auto;
+
     public void Validate(OptionsValidation v)
     {
         v.Require(StepSeparator.Length > 0, "step_separator", "must not be empty");
+        v.Require(DeviceNames.IsValid(Device), "device", $"\"{Device}\" is not a device: expected auto, cpu, cuda or cuda:N");
     }
 }
 

@@ -167,6 +167,9 @@ public sealed record GrpoAlgorithmOptions : IValidatedOptions
     [ValueRange(0, 10)]
     public double BetaKl { get; init; } = 0.001;
 
+    [Doc("Device of the frozen reference model (beta_kl > 0): auto (model.device), cpu, cuda or cuda:N (e.g. a second local GPU beside the policy's). A CUDA device that libtorch or the machine lacks is refused when the stage starts.")]
+    public string ReferenceDevice { get; init; } = DeviceNames.Auto;
+
     [Doc("KL estimator (k3 = low_var_kl, clamped to [-10, 10]).")]
     public KlEstimator KlEstimator { get; init; } = KlEstimator.K3;
 
@@ -207,6 +210,7 @@ public sealed record GrpoAlgorithmOptions : IValidatedOptions
     public void Validate(OptionsValidation v)
     {
         v.Require(DualClip == 0 || DualClip > 1, "dual_clip", $"must be 0 (off) or > 1, got {DualClip}");
+        v.Require(DeviceNames.IsValid(ReferenceDevice), "reference_device", $"\"{ReferenceDevice}\" is not a device: expected auto, cpu, cuda or cuda:N");
         v.Require(LossNormConstant is null || LossAggregation == LossAggregation.SeqSumNorm, "loss_norm_constant",
             $"only applies to loss_aggregation: seq_sum_norm (it is {SchemaNames.EnumName(LossAggregation)}); remove it or change loss_aggregation");
     }

@@ -104,6 +104,14 @@ public sealed class DistributedContext : IDisposable
         return t.to(Device.CPU).ToArray<double>();
     }
 
+    /// <summary>The largest of every rank's <paramref name="value"/> (a metric's maximum over the ranks).</summary>
+    public double Max(double value)
+    {
+        if (_group is null) return value;
+        using var scope = NewDisposeScope();
+        return AllGather(tensor(new[] { value }, device: CollectiveDevice)).max().to(Device.CPU).ToDouble();
+    }
+
     /// <summary>True on every rank when it is true on any (a signal seen by one rank stops all at the same step).</summary>
     public bool Any(bool flag) => Sum(flag ? 1 : 0)[0] > 0;
 

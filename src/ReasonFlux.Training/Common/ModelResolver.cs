@@ -11,26 +11,29 @@ public static class ModelResolver
 {
     /// <summary>
     /// This process's GPU (cuda:LOCAL_RANK, one GPU per rank as torchrun and srun lay them out) when libtorch has
-    /// CUDA, else the CPU. REASONFLUX_DEVICE ("cpu", "cuda:1") overrides.
+    /// CUDA, else the CPU.
     /// </summary>
     public static Device TrainingDevice(int localRank = 0) => DeviceOf(DeviceNames.Auto, localRank);
 
     /// <summary>model.device: cpu, cuda, cuda:N as written; auto as <see cref="TrainingDevice"/> describes.</summary>
     public static Device DeviceOf(ModelOptions model, int localRank = 0) => DeviceOf(model.Device, localRank);
 
-    private static Device DeviceOf(string device, int localRank)
+    /// <summary>
+    /// A device key's value (<paramref name="key"/> names it in errors): cpu, cuda, cuda:N as written, refused when
+    /// this libtorch or machine lacks it; auto as <see cref="TrainingDevice"/> describes.
+    /// </summary>
+    public static Device DeviceOf(string device, int localRank, string key = "model.device")
     {
         if (device != DeviceNames.Auto)
         {
+            if (!DeviceNames.IsValid(device)) throw new InvalidDataException($"{key} is \"{device}\": expected auto, cpu, cuda or cuda:N");
             var chosen = Device.Parse(device);
             if (chosen.Type == DeviceType.CUDA && !torch.cuda.is_available())
-                throw new InvalidDataException($"model.device is {device} but this libtorch build has no CUDA device (use auto or cpu)");
+                throw new InvalidDataException($"{key} is {device} but this libtorch build has no CUDA device (use auto or cpu)");
             if (chosen.Type == DeviceType.CUDA && chosen.Index >= torch.cuda.device_count())
-                throw new InvalidDataException($"model.device is {device} but this machine has {torch.cuda.device_count()} CUDA device(s)");
+                throw new InvalidDataException($"{key} is {device} but this machine has {torch.cuda.device_count()} CUDA device(s)");
             return chosen;
         }
-        var env = Environment.GetEnvironmentVariable("REASONFLUX_DEVICE");
-        if (!string.IsNullOrWhiteSpace(env)) return Device.Parse(env);
         return torch.cuda.is_available() ? Device.CUDA(localRank % Math.Max(1, torch.cuda.device_count())) : Device.CPU;
     }
 

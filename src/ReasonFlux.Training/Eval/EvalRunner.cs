@@ -29,7 +29,7 @@ public sealed class EvalRunner(Func<PrmScorerOptions, Device, ICompletionScorer>
         var device = ModelResolver.DeviceOf(options.Model, ctx.Distributed.LocalRank);
         using var model = ModelResolver.LoadPolicy(options.Model, Path.Combine(ctx.Folder.Path, "work"), options.Seed, device);
         ModelResolver.WarnUnusedTensors(model, ctx.Log);
-        var scorer = settings.BestOfN > 0 ? prmFactory!(options.Prm, device) : null;
+        var scorer = settings.BestOfN > 0 ? prmFactory!(options.Prm, Prm.PrmScorerLoader.DeviceOf(options.Prm, "prm.device", ctx.Distributed.LocalRank, device)) : null;
         try
         {
             ctx.Log.Information("evaluating {Model} on {Benchmark}: {Problems} problems × {Samples} samples",

@@ -41,10 +41,12 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
     private sealed record Scored(Completion Completion, GrpoSequence Sequence, double Reward, double Outcome, double? Process, int Steps, bool HasSeparator, double Overlong, bool NonFinite);
 
     /// <summary>
-    /// Samples and scores one step's batch. <paramref name="takePrompts"/> hands out the next n prompts (called
-    /// once per sampling round); round r samples with its own seed derived from <paramref name="seed"/>.
+    /// Samples and scores one step's batch. <paramref name="takePrompts"/> hands out this rank's next n prompts
+    /// (called once per sampling round), each with its index in the round's global batch, which names its random
+    /// streams: a prompt's group is the same whichever rank samples it. Round r samples with its own seed derived
+    /// from <paramref name="seed"/>, the same on every rank.
     /// </summary>
-    public GrpoRolloutBatch Run(Func<int, IReadOnlyList<GrpoPrompt>> takePrompts, long seed)
+    public GrpoRolloutBatch Run(Func<int, IReadOnlyList<(GrpoPrompt Prompt, int GlobalIndex)>> takePrompts, long seed)
     {
         int g = options.Rollout.GroupSize, wanted = promptsPerRound ?? options.Rollout.PromptsPerStep;
         var sampled = new List<Scored>();
@@ -104,8 +106,9 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
     }
 
     /// <summary>Generates G completions for each prompt and scores them, in prompt-major order.</summary>
-    private List<Scored> ScoreRound(IReadOnlyList<GrpoPrompt> prompts, long seed, List<IReadOnlyDictionary<string, double>> rewardMetrics)
+    private List<Scored> ScoreRound(IReadOnlyList<(GrpoPrompt Prompt, int GlobalIndex)> drawn, long seed, List<IReadOnlyDictionary<string, double>> rewardMetrics)
     {
+        var prompts = drawn.Select(d => d.Prompt).ToArray();
         var ro = options.Rollout;
         var rw = options.Reward;
         int g = ro.GroupSize;
@@ -114,7 +117,7 @@ public sealed class GrpoRollouts(LanguageModel policy, GrpoOptions options, IPro
             Temperature = ro.Temperature, TopP = ro.TopP, TopK = ro.TopK, MaxNewTokens = ro.MaxNewTokens,
             StopTokenIds = policy.StopTokenIds, StopStrings = ro.Stop, Seed = seed,
         };
-        var completions = _engine.Generate(prompts.Select(p => p.PromptIds).ToArray(), sampling, g);
+        var completions = _engine.Generate(prompts.Select(p => p.PromptIds).ToArray(), sampling, g, promptStreams: drawn.Select(d => d.GlobalIndex).ToArray());
         _engineBatches += _engine.LastStats.Batches;
         int n = completions.Count;
         var texts = completions.Select(c => c.Text ?? "").ToArray();

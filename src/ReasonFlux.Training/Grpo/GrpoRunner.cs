@@ -14,9 +14,10 @@ namespace ReasonFlux.Training.Grpo;
 /// <summary>
 /// The GRPO stage, one linear loop: take prompts → generate and score (outcome + frozen-PRM process rewards →
 /// advantages) → compute loss and update → log, evaluate, checkpoint. A step is G × prompts_per_step sequences.
-/// Data parallel: every rank draws the step's prompts and keeps its share (prompts_per_step / world), so a
-/// prompt's G rollouts stay on one rank, which generates, grades and scores them with its own replica of the
-/// frozen PRM and reference; group statistics come from the group, batch metrics are averaged over the ranks,
+/// Data parallel: every rank draws the step's prompts and keeps its share (prompts_per_step / world, dealt by
+/// <see cref="GrpoPromptShard"/>), so a prompt's G rollouts stay on one rank, which generates (the group one process
+/// would sample), grades and scores them with its own replica of the frozen PRM and reference; group statistics come
+/// from the group, batch metrics are merged over the ranks,
 /// and <see cref="GrpoUpdate"/> sums the gradients.
 /// </summary>
 public sealed class GrpoRunner : StageRunner<GrpoOptions>
@@ -57,8 +58,9 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
             ? TrainerCheckpoint.LoadPolicy(r.Path, o.Model, workDir, o.Training.Seed, device)
             : LanguageModel.Load(initial, dtype, device, o.Model.ChatTemplate);
         if (ctx.ResumeFrom is null) ModelResolver.WarnUnusedTensors(policy, ctx.Log);
-        using var reference = o.Algorithm.BetaKl > 0 ? PretrainedModel.LoadCausalLM(initial, dtype, device) : null;
-        using var prm = o.Reward.ProcessWeight > 0 ? CreatePrm(o, device) : null;
+        var referenceDevice = o.Algorithm.ReferenceDevice == DeviceNames.Auto ? device : ModelResolver.DeviceOf(o.Algorithm.ReferenceDevice, ctx.Distributed.LocalRank, "algorithm.reference_device");
+        using var reference = o.Algorithm.BetaKl > 0 ? PretrainedModel.LoadCausalLM(initial, dtype, referenceDevice) : null;
+        using var prm = o.Reward.ProcessWeight > 0 ? CreatePrm(o, Prm.PrmScorerLoader.DeviceOf(o.Reward.Prm, "reward.prm.device", ctx.Distributed.LocalRank, device)) : null;
         var prompts = LoadPrompts(o, policy);
         var cursor = new DataCursor(prompts.Count, o.Training.Seed, o.Data.Shuffle);
         using var optimizer = ModelResolver.CreateOptimizer(policy.Model.parameters(), dtype, o.Optimizer);
@@ -81,6 +83,7 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         var rollouts = new GrpoRollouts(policy, o, prm, rewardFunctions, promptsPerRank);
         var update = new GrpoUpdate(policy.Model, reference, optimizer, o, policy.PadTokenId, guard, dataParallel);
         long totalUpdates = o.Training.Steps * UpdatesPerStep(o, world);
+        long sequencesPerUpdate = Math.Min(o.GlobalBatch, o.SequencesPerStep / world);
         // Step-0 eval: curves start from the model training started from (a resumed run already logged it).
         if (Evaluate is not null && o.Eval.Every > 0 && ctx.FirstStep == 1)
             ctx.Metrics.Log(0, Evaluate(policy, o, 0).ToDictionary(kv => MetricNames.EvalPrefix + kv.Key, kv => kv.Value));
@@ -88,11 +91,16 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         for (long step = ctx.FirstStep; step <= o.Training.Steps; step++)
         {
             var timer = Stopwatch.StartNew();
-            // Sampling seeds come from (seed, step) alone, so a resumed run draws exactly what it would have.
-            // Every rank draws the whole step's prompts and keeps its share; each rank samples with its own seed.
-            var batch = rollouts.Run(n => dataParallel.Shard(cursor.Take(n * world).Select(i => prompts[i]).ToArray()),
-                o.Training.Seed * 1_000_003 + step + 104_729L * dataParallel.Rank);
-            var metrics = new Dictionary<string, double>(MergeRankMetrics(batch.Metrics, ctx));
+            // Sampling seeds come from (seed, step) alone, so a resumed run draws exactly what it would have. Every
+            // rank draws the whole step's prompts and keeps its share; a prompt's streams are named by its index in
+            // the step's global batch, so its group is the one a single process would sample.
+            var batch = rollouts.Run(n =>
+            {
+                var drawn = cursor.Take(n * world);
+                return GrpoPromptShard.Positions(drawn.Length, o.Rollout.GroupSize, sequencesPerUpdate, dataParallel.Rank, world)
+                    .Select(i => (prompts[drawn[i]], i)).ToArray();
+            }, o.Training.Seed * 1_000_003 + step);
+            var metrics = new Dictionary<string, double>(MergeRankMetrics(batch.Metrics, ctx, o.SequencesPerStep / world));
             // Dynamic sampling can keep no group at all: then there is nothing to learn from this step.
             if (batch.Sequences.Count > 0)
             {
@@ -145,8 +153,11 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         return (local + perUpdate - 1) / perUpdate * o.Training.PpoEpochs;
     }
 
-    /// <summary>Batch metrics over every rank's groups: maxima and counts combine as such, the rest as means (ranks hold equal shares).</summary>
-    private static IReadOnlyDictionary<string, double> MergeRankMetrics(IReadOnlyDictionary<string, double> local, StageContext ctx)
+    /// <summary>
+    /// Batch metrics over every rank's groups: maxima and counts combine as such, the reward's std pools the ranks'
+    /// means and stds, the rest are means (ranks hold equal shares of <paramref name="perRank"/> sequences).
+    /// </summary>
+    private static IReadOnlyDictionary<string, double> MergeRankMetrics(IReadOnlyDictionary<string, double> local, StageContext ctx, long perRank)
     {
         var d = ctx.Distributed;
         if (!d.IsDistributed) return local;
@@ -160,6 +171,17 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
             merged[keys[k]] = keys[k].EndsWith("max", StringComparison.Ordinal) ? values.Max()
                 : keys[k] is GrpoRewardFunctions.ErrorsMetric || keys[k] == NonFiniteRewards.Metric || keys[k] == GrpoRollouts.EngineBatchesMetric ? values.Sum()
                 : values.Average();
+        }
+        if (local.ContainsKey(MetricNames.RewardStd))
+        {
+            int meanAt = Array.IndexOf(keys, MetricNames.Reward), stdAt = Array.IndexOf(keys, MetricNames.RewardStd);
+            double n = perRank, total = n * d.WorldSize, mean = merged[MetricNames.Reward], squares = 0;
+            for (int r = 0; r < d.WorldSize; r++)
+            {
+                double m = gathered[r * keys.Length + meanAt], s = gathered[r * keys.Length + stdAt];
+                squares += (n - 1) * s * s + n * m * m;
+            }
+            merged[MetricNames.RewardStd] = Math.Sqrt(Math.Max(0, (squares - total * mean * mean) / (total - 1)));
         }
         return merged;
     }

@@ -85,7 +85,7 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
                             logprobDiffMax = Math.Max(logprobDiffMax, ((f.LogProbs.detach() - f.RolloutLogProbs).abs() * f.Mask).max().ToDouble());
                     Tensor? refLogp = null;
                     if (reference is not null && _loss.KlCoefficient > 0)
-                        using (no_grad()) refLogp = Forward(reference, batch, entropy: false).LogProbs;
+                        using (no_grad()) refLogp = Forward(reference, batch, entropy: false).LogProbs.to(f.LogProbs.device);
                     var (loss, stats) = PolicyLoss.Compute(f.LogProbs, oldLogp, refLogp, f.Advantages, f.LossMask, _loss, normaliser, f.Entropy, f.RolloutLogProbs);
                     loss.backward();
                     double lossValue = loss.ToDouble();
@@ -110,6 +110,7 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
             // Each rank's updateLoss was summed into the guard; the per-rank pass losses add up to the global one.
             var all = _dataParallel.Distributed.Sum(lossSum, tokens, clipped, kl, ratio, entropy, tisTruncated, passes);
             (lossSum, tokens, clipped, kl, ratio, entropy, tisTruncated, passes) = (all[0], all[1], all[2], all[3], all[4], all[5], all[6], (int)all[7]);
+            logprobDiffMax = _dataParallel.Distributed.Max(logprobDiffMax);
         }
         var metrics = new Dictionary<string, double>
         {

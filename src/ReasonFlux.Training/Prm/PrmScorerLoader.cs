@@ -8,9 +8,6 @@ namespace ReasonFlux.Training.Prm;
 /// <summary>Builds a <see cref="PrmScorer"/> from a recipe's prm section (select, grpo reward, eval Best-of-N).</summary>
 public static class PrmScorerLoader
 {
-    /// <summary>Environment variable that places the frozen PRM on a device ("cpu", "cuda:1").</summary>
-    public const string DeviceVariable = "REASONFLUX_PRM_DEVICE";
-
     /// <summary>The scorer settings a recipe's prm section stands for: batch_size rows per forward pass, sorted by length.</summary>
     public static PrmScoringOptions ToScoringOptions(PrmScorerOptions o) => new()
     {
@@ -23,25 +20,21 @@ public static class PrmScorerLoader
     };
 
     /// <summary>
-    /// The PRM's own device: <see cref="DeviceVariable"/> when set; else the last GPU when there are several (the
-    /// policy trains on GPU 0); else the training device.
+    /// Where the PRM of a prm section runs: its device key (<paramref name="key"/>, e.g. reward.prm.device) as
+    /// written; auto: <paramref name="modelDevice"/>, the stage's policy's device, or, in a stage without one
+    /// (select), this rank's GPU when libtorch has CUDA, else the CPU.
     /// </summary>
-    public static Device DefaultDevice()
-    {
-        var env = Environment.GetEnvironmentVariable(DeviceVariable);
-        if (!string.IsNullOrWhiteSpace(env)) return Device.Parse(env);
-        if (torch.cuda.is_available() && torch.cuda.device_count() > 1) return Device.CUDA(torch.cuda.device_count() - 1);
-        return ModelResolver.TrainingDevice();
-    }
+    public static Device DeviceOf(PrmScorerOptions options, string key, int localRank, Device? modelDevice = null) =>
+        options.Device == DeviceNames.Auto && modelDevice is { } policyDevice ? policyDevice : ModelResolver.DeviceOf(options.Device, localRank, key);
 
-    /// <summary>Loads the PRM a prm section names (prm.path must be set).</summary>
+    /// <summary>Loads the PRM a prm section names (prm.path must be set) onto <paramref name="device"/>.</summary>
     /// <param name="options">The recipe's prm section.</param>
-    /// <param name="device">Where the PRM runs; default <see cref="DefaultDevice"/>.</param>
+    /// <param name="device">Where the PRM runs (<see cref="DeviceOf"/>).</param>
     /// <param name="workDirectory">Where a builtin:NAME model is written; default the temp folder.</param>
-    public static PrmScorer Load(PrmScorerOptions options, Device? device = null, string? workDirectory = null)
+    public static PrmScorer Load(PrmScorerOptions options, Device device, string? workDirectory = null)
     {
         if (string.IsNullOrEmpty(options.Path)) throw new ArgumentException("prm.path is not set: there is no PRM to load");
         var dir = ModelResolver.Materialize(options.Path, workDirectory ?? Path.GetTempPath(), seed: 0);
-        return PrmScorer.Load(dir, ToScoringOptions(options), ModelResolver.ToScalarType(options.Dtype), device ?? DefaultDevice());
+        return PrmScorer.Load(dir, ToScoringOptions(options), ModelResolver.ToScalarType(options.Dtype), device);
     }
 }

@@ -46,7 +46,7 @@ public sealed class SelectRunner : StageRunner<SelectOptions>
             context.Log.Information("select: resuming with {Done} of {Count} records scored", scores.Count, count);
         }
 
-        using var scorer = PrmScorerLoader.Load(o.Prm, workDirectory: context.Folder.Path);
+        using var scorer = PrmScorerLoader.Load(o.Prm, PrmScorerLoader.DeviceOf(o.Prm, "prm.device", context.Distributed.LocalRank), context.Folder.Path);
         context.Log.Information("select: scoring {Count} records with {Prm} ({Head}, {Mode}, alpha {Alpha}) on {Device}; keeping {TopK}",
             count, scorer.Source, scorer.Head, scorer.Options.Mode, scorer.Options.Alpha, scorer.Device, o.TopK);
         long totalSteps = (count + ChunkSize - 1) / ChunkSize;
