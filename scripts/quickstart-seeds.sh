@@ -9,7 +9,7 @@ dotnet build src/ReasonFlux.Cli -c Release -nologo -v quiet
 reasonflux=(dotnet src/ReasonFlux.Cli/bin/Release/net10.0/reasonflux.dll)
 seeds=(${SEEDS:-1 2 3})
 longer=(
-  --set sft.training.steps=1200 --set prm.training.steps=300
+  --set sft.training.steps=1500 --set prm.training.steps=3000
   --set sft_topk.training.steps=150 --set sft_random.training.steps=150
   --set grpo.training.steps=80 --set grpo_prm.training.steps=80
   --set data.sizes.eval=200
