@@ -26,7 +26,7 @@ public sealed record ModelOptions : IValidatedOptions
     public string Device { get; init; } = "auto";
 
     public void Validate(OptionsValidation v) =>
-        v.Require(DeviceNames.IsValid(Device), "device", $"\"{Device}\" is not a device: expected auto, cpu, cuda or cuda:N");
+        v.Require(DeviceNames.IsValid(Device), "device", DeviceNames.NotADevice(Device));
 }
 
 /// <summary>The spellings model.device accepts.</summary>
@@ -36,6 +36,9 @@ public static class DeviceNames
 
     public static bool IsValid(string text) =>
         text is Auto or "cpu" or "cuda" || (text.StartsWith("cuda:", StringComparison.Ordinal) && text.Length > 5 && text[5..].All(char.IsAsciiDigit));
+
+    /// <summary>The validation message for a device key whose value <see cref="IsValid"/> refuses.</summary>
+    public static string NotADevice(string text) => $"\"{text}\" is not a device: expected auto, cpu, cuda or cuda:N";
 }
 
 /// <summary>AdamW and its learning-rate schedule.</summary>
@@ -180,7 +183,7 @@ public record PrmScorerOptions : IValidatedOptions
     public void Validate(OptionsValidation v)
     {
         v.Require(StepSeparator.Length > 0, "step_separator", "must not be empty");
-        v.Require(DeviceNames.IsValid(Device), "device", $"\"{Device}\" is not a device: expected auto, cpu, cuda or cuda:N");
+        v.Require(DeviceNames.IsValid(Device), "device", DeviceNames.NotADevice(Device));
     }
 }
 

@@ -210,7 +210,7 @@ public sealed record GrpoAlgorithmOptions : IValidatedOptions
     public void Validate(OptionsValidation v)
     {
         v.Require(DualClip == 0 || DualClip > 1, "dual_clip", $"must be 0 (off) or > 1, got {DualClip}");
-        v.Require(DeviceNames.IsValid(ReferenceDevice), "reference_device", $"\"{ReferenceDevice}\" is not a device: expected auto, cpu, cuda or cuda:N");
+        v.Require(DeviceNames.IsValid(ReferenceDevice), "reference_device", DeviceNames.NotADevice(ReferenceDevice));
         v.Require(LossNormConstant is null || LossAggregation == LossAggregation.SeqSumNorm, "loss_norm_constant",
             $"only applies to loss_aggregation: seq_sum_norm (it is {SchemaNames.EnumName(LossAggregation)}); remove it or change loss_aggregation");
     }

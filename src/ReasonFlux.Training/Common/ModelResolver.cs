@@ -20,10 +20,12 @@ public static class ModelResolver
 
     /// <summary>
     /// A device key's value (<paramref name="key"/> names it in errors): cpu, cuda, cuda:N as written, refused when
-    /// this libtorch or machine lacks it; auto as <see cref="TrainingDevice"/> describes.
+    /// this libtorch or machine lacks it; auto: <paramref name="auto"/> when given (a frozen model beside the
+    /// stage's policy), else as <see cref="TrainingDevice"/> describes.
     /// </summary>
-    public static Device DeviceOf(string device, int localRank, string key = "model.device")
+    public static Device DeviceOf(string device, int localRank, string key = "model.device", Device? auto = null)
     {
+        if (device == DeviceNames.Auto && auto is { } given) return given;
         if (device != DeviceNames.Auto)
         {
             if (!DeviceNames.IsValid(device)) throw new InvalidDataException($"{key} is \"{device}\": expected auto, cpu, cuda or cuda:N");

@@ -58,7 +58,7 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
             ? TrainerCheckpoint.LoadPolicy(r.Path, o.Model, workDir, o.Training.Seed, device)
             : LanguageModel.Load(initial, dtype, device, o.Model.ChatTemplate);
         if (ctx.ResumeFrom is null) ModelResolver.WarnUnusedTensors(policy, ctx.Log);
-        var referenceDevice = o.Algorithm.ReferenceDevice == DeviceNames.Auto ? device : ModelResolver.DeviceOf(o.Algorithm.ReferenceDevice, ctx.Distributed.LocalRank, "algorithm.reference_device");
+        var referenceDevice = ModelResolver.DeviceOf(o.Algorithm.ReferenceDevice, ctx.Distributed.LocalRank, "algorithm.reference_device", auto: device);
         using var reference = o.Algorithm.BetaKl > 0 ? PretrainedModel.LoadCausalLM(initial, dtype, referenceDevice) : null;
         using var prm = o.Reward.ProcessWeight > 0 ? CreatePrm(o, Prm.PrmScorerLoader.DeviceOf(o.Reward.Prm, "reward.prm.device", ctx.Distributed.LocalRank, device)) : null;
         var prompts = LoadPrompts(o, policy);

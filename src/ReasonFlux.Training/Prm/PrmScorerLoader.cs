@@ -25,7 +25,7 @@ public static class PrmScorerLoader
     /// (select), this rank's GPU when libtorch has CUDA, else the CPU.
     /// </summary>
     public static Device DeviceOf(PrmScorerOptions options, string key, int localRank, Device? modelDevice = null) =>
-        options.Device == DeviceNames.Auto && modelDevice is { } policyDevice ? policyDevice : ModelResolver.DeviceOf(options.Device, localRank, key);
+        ModelResolver.DeviceOf(options.Device, localRank, key, auto: modelDevice);
 
     /// <summary>Loads the PRM a prm section names (prm.path must be set) onto <paramref name="device"/>.</summary>
     /// <param name="options">The recipe's prm section.</param>
