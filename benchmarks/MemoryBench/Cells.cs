@@ -58,7 +58,7 @@ internal static class Cells
                 Algorithm = new GrpoAlgorithmOptions { BetaKl = 0 },
                 Optimizer = optimizer,
             };
-            using var adam = ModelResolver.CreateOptimizer(policy.Model.parameters().ToArray(), policy.Model.Model.DType, optimizer);
+            using var adam = ModelResolver.CreateOptimizer(policy.Model.parameters().ToArray(), policy.Model.Model.DType, optimizer, new DataParallel(ReasonFlux.Runs.Distributed.DistributedContext.Single));
             var update = new GrpoUpdate(policy.Model, null, adam, options, policy.PadTokenId, new NonFiniteStepGuard(new TrainingOptions().MaxConsecutiveSkips));
             int completion = c.Seq - prompt;
             var sequences = Enumerable.Range(0, c.Rows).Select(r =>

@@ -57,7 +57,7 @@ internal sealed class SftWorkload : IWorkload
 internal sealed class GrpoWorkload : IWorkload
 {
     private readonly LanguageModel _policy;
-    private readonly torch.optim.AdamW _optimizer;
+    private readonly StageOptimizer _optimizer;
     private readonly GrpoUpdate _update;
     private readonly GrpoSequence[] _sequences;
 
@@ -72,7 +72,8 @@ internal sealed class GrpoWorkload : IWorkload
             Optimizer = new OptimizerOptions { Lr = 1e-6, Beta2 = 0.95, WeightDecay = 0, MaxGradNorm = 1.0 },
         };
         var o = options.Optimizer;
-        _optimizer = new torch.optim.AdamW(_policy.Model.parameters().ToArray(), o.Lr, o.Beta1, o.Beta2, o.Eps, o.WeightDecay);
+        _optimizer = new StageOptimizer(_policy.Model.parameters().ToArray(), new DataParallel(ReasonFlux.Runs.Distributed.DistributedContext.Single), shardState: false,
+            o.Lr, o.Beta1, o.Beta2, o.Eps, o.WeightDecay, masterDtype: null);
         _update = new GrpoUpdate(_policy.Model, null, _optimizer, options, _policy.PadTokenId, new NonFiniteStepGuard(new TrainingOptions().MaxConsecutiveSkips));
         long vocab = _policy.Model.Config.VocabSize;
         int completion = s.Seq - s.Prompt;

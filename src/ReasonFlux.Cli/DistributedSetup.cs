@@ -17,8 +17,6 @@ public static class DistributedSetup
     /// <param name="allOnCpu">Every stage's model.device is cpu: backend auto then means Gloo even where CUDA exists.</param>
     public static DistributedContext Join(ProcessLayout layout, DistributedOptions options, bool allOnCpu = false)
     {
-        // Validation refuses zero: 1; this guards a caller that built the options by hand.
-        if (options.Zero != 0) throw new ArgumentException($"distributed.zero {options.Zero}: only ZeRO stage 0 is implemented");
         var timeout = TimeSpan.FromSeconds(options.TimeoutS);
         // The model's device decides auto: the same rule as ModelResolver.TrainingDevice.
         bool onGpu = !allOnCpu && torch.cuda.is_available();
@@ -29,6 +27,6 @@ public static class DistributedSetup
             _ => onGpu ? distributed.Backend.Nccl : distributed.Backend.Gloo,
         };
         var device = backend == distributed.Backend.Nccl ? Device.CUDA(layout.LocalRank % Math.Max(1, torch.cuda.device_count())) : Device.CPU;
-        return DistributedContext.Join(layout, backend, device, timeout);
+        return DistributedContext.Join(layout, backend, device, timeout, shardOptimizerState: options.Zero == 1);
     }
 }

@@ -105,6 +105,26 @@ public class DataParallelLaunchTests(TwoRankSftRun run) : IClassFixture<TwoRankS
     }
 
     [Fact]
+    public void Zero1TwoRanks_EndWithTheWeightsOfZero0_AndTheirCheckpointResumesInOneProcess()
+    {
+        var (code, output) = CliProcess.Run(null, Limit, "launch", "--nproc-per-node", "2", "--master-port", TwoRankSftRun.FreePort().ToString(), "--", "train", run.Recipe,
+            "--set", "run_name=sft-zero1", "--set", "distributed.zero=1", "--set", "checkpoint.save_every=15");
+        Assert.True(code == 0, output);
+        Assert.Contains("ZeRO-1", output);
+        var difference = TwoRankSftRun.MaxDifference(run.Model("sft-dp"), run.Model("sft-zero1"));
+        Assert.True(difference <= 1e-5, $"max |w_zero1 − w_zero0| = {difference}");
+
+        // Another world size: one process with twice the accumulation reruns steps 16-30 from the sharded run's step-15 state.
+        var checkpoint = Path.Combine(run.RunsDirectory, "sft-zero1", "sft", "step-15");
+        File.Delete(run.Model("sft-zero1"));
+        (code, output) = CliProcess.Run(null, Limit, "train", run.Recipe, "--set", "run_name=sft-zero1", "--set", "training.grad_accumulation=4", "--resume", checkpoint);
+        Assert.True(code == 0, output);
+        Assert.Contains("resuming from", output);
+        difference = TwoRankSftRun.MaxDifference(run.Model("sft-dp"), run.Model("sft-zero1"));
+        Assert.True(difference <= 1e-5, $"max |w_resumed_1process − w_uninterrupted_2ranks| = {difference}");
+    }
+
+    [Fact]
     public void OnlyRankZeroWrites_OneMetricsLinePerStep()
     {
         var metrics = File.ReadAllLines(Path.Combine(run.RunsDirectory, "sft-dp", "sft", "metrics.jsonl"));

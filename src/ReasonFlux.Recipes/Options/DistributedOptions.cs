@@ -16,7 +16,7 @@ public enum DistributedBackend
 /// (torchrun's RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT), from <c>srun</c> (SLURM_PROCID/SLURM_NTASKS/
 /// SLURM_JOB_NODELIST), or there is one process (docs/scaling.md, "Distributed runs").
 /// </summary>
-public sealed record DistributedOptions : IValidatedOptions
+public sealed record DistributedOptions
 {
     [Doc("c10d backend: auto (NCCL for CUDA models, Gloo on the CPU), gloo or nccl.")]
     public DistributedBackend Backend { get; init; } = DistributedBackend.Auto;
@@ -29,10 +29,7 @@ public sealed record DistributedOptions : IValidatedOptions
     [ValueRange(1, 86400)]
     public int TimeoutS { get; init; } = 600;
 
-    [Doc("ZeRO stage: 0 replicates the AdamW moments on every rank. Stage 1 (sharded moments) is not implemented and is refused.")]
+    [Doc("ZeRO stage: 0 replicates the AdamW moments and master weights on every rank; 1 shards them (each rank holds and steps about 1/world of the parameters, whole parameters, then broadcasts its updated ones): the same weights, 1/world of the optimizer memory. Checkpoints hold the full state by parameter, so a run resumes with any world size and either stage.")]
     [ValueRange(0, 1)]
     public int Zero { get; init; }
-
-    public void Validate(OptionsValidation v) =>
-        v.Require(Zero == 0, "zero", "ZeRO-1 (sharded optimizer state) is not implemented in this build; use zero: 0");
 }

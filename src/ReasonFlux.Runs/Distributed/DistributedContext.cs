@@ -16,12 +16,13 @@ public sealed class DistributedContext : IDisposable
 {
     private readonly torch.distributed.ProcessGroup? _group;
 
-    private DistributedContext(ProcessLayout layout, torch.distributed.ProcessGroup? group, Device collectiveDevice, TimeSpan timeout)
+    private DistributedContext(ProcessLayout layout, torch.distributed.ProcessGroup? group, Device collectiveDevice, TimeSpan timeout, bool shardOptimizerState = false)
     {
         Layout = layout;
         _group = group;
         CollectiveDevice = collectiveDevice;
         Timeout = timeout;
+        ShardOptimizerState = shardOptimizerState;
     }
 
     /// <summary>One process: rank 0 of 1, collectives are no-ops.</summary>
@@ -45,18 +46,22 @@ public sealed class DistributedContext : IDisposable
     /// <summary>distributed.timeout_s: how long a collective may wait for the other ranks.</summary>
     public TimeSpan Timeout { get; }
 
+    /// <summary>distributed.zero: 1: each rank holds and steps the optimizer state of its share of the parameters only.</summary>
+    public bool ShardOptimizerState { get; }
+
     /// <summary>
     /// Joins the other ranks of <paramref name="layout"/> (blocking until all have joined or <paramref name="timeout"/>
     /// passes). NCCL collectives run on <paramref name="collectiveDevice"/>, this rank's GPU.
+    /// <paramref name="shardOptimizerState"/>: distributed.zero is 1.
     /// </summary>
-    public static DistributedContext Join(ProcessLayout layout, torch.distributed.Backend backend, Device collectiveDevice, TimeSpan timeout)
+    public static DistributedContext Join(ProcessLayout layout, torch.distributed.Backend backend, Device collectiveDevice, TimeSpan timeout, bool shardOptimizerState = false)
     {
-        if (layout.WorldSize == 1) return new DistributedContext(layout, null, collectiveDevice, timeout);
+        if (layout.WorldSize == 1) return new DistributedContext(layout, null, collectiveDevice, timeout, shardOptimizerState);
         if (backend == torch.distributed.Backend.Gloo) collectiveDevice = Device.CPU;
         try
         {
             var group = torch.distributed.ProcessGroup.Create(backend, layout.Rank, layout.WorldSize, layout.MasterAddress, layout.MasterPort, timeout);
-            return new DistributedContext(layout, group, collectiveDevice, timeout);
+            return new DistributedContext(layout, group, collectiveDevice, timeout, shardOptimizerState);
         }
         catch (TorchException e)
         {

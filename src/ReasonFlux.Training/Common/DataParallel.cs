@@ -39,23 +39,38 @@ public sealed class DataParallel
     }
 
     /// <summary>
-    /// Makes rank 0's weights everyone's: the optimizer's full-precision values (master weights, or the parameters
-    /// when there are none) are broadcast and cast back into the parameters, then checksums are compared.
+    /// Makes the run's weights everyone's: the optimizer's full-precision values (master weights, or the parameters
+    /// when there are none) of rank 0 (ZeRO-0) or of each parameter's owner (ZeRO-1, where only the owner holds
+    /// them) are broadcast and cast back into the parameters, then checksums are compared.
     /// </summary>
-    public void SynchronizeWeights(optim.AdamW optimizer)
+    public void SynchronizeWeights(StageOptimizer optimizer)
     {
         if (WorldSize == 1) return;
         using var scope = NewDisposeScope();
         var masters = optimizer.MasterWeights();
-        using (no_grad())
-            foreach (var bucket in Buckets(masters))
-            {
-                var flat = Flatten(bucket.Select(i => masters[i]));
-                _distributed.Broadcast(flat, root: 0);
-                Unflatten(flat, bucket.Select(i => masters[i]).ToList());
-            }
+        if (!optimizer.IsSharded) BroadcastFromOwners(masters, new int[masters.Length]);
         for (int i = 0; i < masters.Length; i++) optimizer.SetMasterWeight(i, masters[i]);
-        CheckIdentical(masters, "weights after the broadcast from rank 0");
+        CheckIdentical(masters, "weights after the broadcast");
+        CheckIdentical(optimizer.Parameters, "parameters after the broadcast");
+    }
+
+    /// <summary>In place on every rank: tensor i takes rank <paramref name="owners"/>[i]'s values (flat buckets, one broadcast each).</summary>
+    public void BroadcastFromOwners(IReadOnlyList<Tensor> tensors, IReadOnlyList<int> owners)
+    {
+        if (WorldSize == 1) return;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        for (int root = 0; root < WorldSize; root++)
+        {
+            var owned = Enumerable.Range(0, tensors.Count).Where(i => owners[i] == root).ToList();
+            foreach (var bucket in Buckets(tensors, owned))
+            {
+                var members = bucket.Select(i => tensors[i]).ToList();
+                var flat = Flatten(members);
+                _distributed.Broadcast(flat, root);
+                Unflatten(flat, members);
+            }
+        }
     }
 
     /// <summary>Sums every parameter's gradient over the ranks (a missing gradient counts as zero).</summary>
@@ -77,7 +92,7 @@ public sealed class DataParallel
                 }
                 grads[i] = g;
             }
-            foreach (var bucket in Buckets(grads))
+            foreach (var bucket in Buckets(grads, Enumerable.Range(0, grads.Length)))
             {
                 var members = bucket.Select(i => grads[i]).ToList();
                 var flat = Flatten(members);
@@ -106,10 +121,10 @@ public sealed class DataParallel
             throw new DistributedException($"rank {Rank}: {what} differ from rank 0's on rank(s) {string.Join(", ", differing)} (checksum {all[0]:R}/{all[1]:R} on rank 0)");
     }
 
-    /// <summary>Index groups of same-dtype tensors holding at most <see cref="BucketBytes"/> each (a larger tensor gets its own).</summary>
-    private static IEnumerable<List<int>> Buckets(IReadOnlyList<Tensor> tensors)
+    /// <summary>Groups of <paramref name="indices"/> of same-dtype tensors holding at most <see cref="BucketBytes"/> each (a larger tensor gets its own).</summary>
+    private static IEnumerable<List<int>> Buckets(IReadOnlyList<Tensor> tensors, IEnumerable<int> indices)
     {
-        foreach (var group in Enumerable.Range(0, tensors.Count).GroupBy(i => tensors[i].dtype))
+        foreach (var group in indices.GroupBy(i => tensors[i].dtype))
         {
             var bucket = new List<int>();
             long bytes = 0;

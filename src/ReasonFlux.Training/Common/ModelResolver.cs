@@ -56,9 +56,12 @@ public static class ModelResolver
     /// <summary>The dtype a stage writes its output model in: model.save_dtype, else the source folder's torch_dtype.</summary>
     public static ScalarType SaveDtype(ModelOptions model, ScalarType folderDtype) => model.SaveDtype is { } d ? ToScalarType(d) : folderDtype;
 
-    /// <summary>AdamW for a training stage's parameters, with master weights when model.dtype is narrower than optimizer.master_dtype.</summary>
-    public static optim.AdamW CreateOptimizer(IEnumerable<Tensor> parameters, ScalarType computeDtype, OptimizerOptions o) =>
-        new(parameters, o.Lr, o.Beta1, o.Beta2, o.Eps, o.WeightDecay, MasterDtype(computeDtype, o));
+    /// <summary>
+    /// AdamW for a training stage's parameters, with master weights when model.dtype is narrower than
+    /// optimizer.master_dtype, its state sharded over the ranks when the run has distributed.zero: 1.
+    /// </summary>
+    public static StageOptimizer CreateOptimizer(IEnumerable<Tensor> parameters, ScalarType computeDtype, OptimizerOptions o, DataParallel dataParallel) =>
+        new(parameters, dataParallel, dataParallel.Distributed.ShardOptimizerState, o.Lr, o.Beta1, o.Beta2, o.Eps, o.WeightDecay, MasterDtype(computeDtype, o));
 
     /// <summary>
     /// The folder a model path names: a Hugging Face folder as is, or a built-in model written once into

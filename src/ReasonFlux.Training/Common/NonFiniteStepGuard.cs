@@ -49,18 +49,18 @@ public sealed class NonFiniteStepGuard
     /// <paramref name="optimizer"/> at <paramref name="learningRate"/>, unless <paramref name="loss"/> or the norm is
     /// not finite. Returns the norm before clipping and whether the step was taken. Gradients are zeroed when skipped.
     /// </summary>
-    public (double GradNorm, bool Stepped) Step(optim.AdamW optimizer, IReadOnlyList<Tensor> parameters, double loss, double maxGradNorm, double learningRate)
+    public (double GradNorm, bool Stepped) Step(StageOptimizer optimizer, IReadOnlyList<Tensor> parameters, double loss, double maxGradNorm, double learningRate)
     {
         _gradientFault?.Invoke(parameters);
         double norm = nn.utils.clip_grad_norm_(parameters, maxGradNorm);
         if (double.IsFinite(loss) && double.IsFinite(norm))
         {
-            optimizer.step(learningRate);
+            optimizer.Step(learningRate);
             ConsecutiveSkips = 0;
             TookAnyStep = true;
             return (norm, true);
         }
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         SkippedSteps++;
         ConsecutiveSkips++;
         return (norm, false);

@@ -21,39 +21,33 @@ public static class TrainerCheckpoint
 
     /// <summary>
     /// Writes a checkpoint's contents into <paramref name="directory"/> (the checkpoint store renames it into place).
-    /// The model folder holds the optimizer's master weights in their dtype (the model's own when it has none).
+    /// The model folder holds the master weights in their dtype (the model's own when there are none).
+    /// <paramref name="optimizer"/> is every rank's <see cref="StageOptimizer.Gather"/>, taken before the writer saves.
     /// </summary>
-    public static void Write(string directory, LanguageModel policy, optim.AdamW optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null) =>
-        Write(directory, policy.Model, dir => SaveMasterWeights(policy, optimizer, dir, MasterSaveDtype(policy.Model.Model.DType, optimizer)), optimizer, trainerState, generators);
+    public static void Write(string directory, LanguageModel policy, OptimizerSnapshot optimizer, ScalarType? masterDtype, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null) =>
+        Write(directory, policy.Model, dir => policy.Save(dir, MasterSaveDtype(policy.Model.Model.DType, masterDtype), optimizer.MasterWeights), optimizer, trainerState, generators);
 
     /// <summary>The dtype a checkpoint's model folder is written in: the master weights' when the optimizer keeps them.</summary>
-    public static ScalarType MasterSaveDtype(ScalarType modelDtype, optim.AdamW optimizer) => optimizer.MasterDtype ?? modelDtype;
-
-    /// <summary>Saves the policy with the optimizer's master weights as its values (full precision for a bf16 model).</summary>
-    public static void SaveMasterWeights(LanguageModel policy, optim.AdamW optimizer, string directory, ScalarType dtype)
-    {
-        using var scope = NewDisposeScope();
-        policy.Save(directory, dtype, optimizer.MasterWeights());
-    }
+    public static ScalarType MasterSaveDtype(ScalarType modelDtype, ScalarType? masterDtype) => masterDtype ?? modelDtype;
 
     /// <summary>The same for any module; <paramref name="saveModel"/> writes the loadable model folder it is given.</summary>
-    public static void Write(string directory, nn.Module model, Action<string> saveModel, optim.AdamW optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null)
+    public static void Write(string directory, nn.Module model, Action<string> saveModel, OptimizerSnapshot optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null)
     {
         saveModel(Path.Combine(directory, ModelFolder));
         using var scope = NewDisposeScope();
         var names = model.named_parameters().Select(p => p.Name).ToArray();
+        if (names.Length != optimizer.Steps.Length)
+            throw new ArgumentException($"the model has {names.Length} parameters, the optimizer state {optimizer.Steps.Length}", nameof(optimizer));
         var tensors = new List<(string, Tensor)>();
         var steps = new JsonObject();
         for (int i = 0; i < names.Length; i++)
         {
-            var (m, v, step) = optimizer.GetState(i);
-            tensors.Add(($"{names[i]}.exp_avg", m));
-            tensors.Add(($"{names[i]}.exp_avg_sq", v));
-            steps[names[i]] = step;
+            tensors.Add(($"{names[i]}.exp_avg", optimizer.ExpAvg[i]));
+            tensors.Add(($"{names[i]}.exp_avg_sq", optimizer.ExpAvgSq[i]));
+            steps[names[i]] = optimizer.Steps[i];
             // Master weights of narrower parameters: resuming from the bf16 values alone would lose the updates
             // below bf16's resolution that the master copy has accumulated.
-            var master = optimizer.MasterWeight(i);
-            if (master.dtype != optimizer.Parameters[i].dtype) tensors.Add(($"{names[i]}.master", master));
+            if (optimizer.MasterWeights[i].dtype != optimizer.ParameterDtypes[i]) tensors.Add(($"{names[i]}.master", optimizer.MasterWeights[i]));
         }
         tensors.Add(("rng.default", get_rng_state()));
         if (generators is not null)
@@ -93,11 +87,14 @@ public static class TrainerCheckpoint
     }
 
     /// <summary>Restores optimizer state and RNG states; returns the trainer's JSON state.</summary>
-    public static JsonObject Restore(string directory, LanguageModel policy, optim.AdamW optimizer, IReadOnlyDictionary<string, Generator>? generators = null) =>
+    public static JsonObject Restore(string directory, LanguageModel policy, StageOptimizer optimizer, IReadOnlyDictionary<string, Generator>? generators = null) =>
         Restore(directory, policy.Model, optimizer, policy.Model.Model.Device, generators);
 
-    /// <summary>The same for any module whose parameters live on <paramref name="device"/>.</summary>
-    public static JsonObject Restore(string directory, nn.Module model, optim.AdamW optimizer, Device device, IReadOnlyDictionary<string, Generator>? generators = null)
+    /// <summary>
+    /// The same for any module whose parameters live on <paramref name="device"/>. Under ZeRO-1 each rank keeps the
+    /// moments of the parameters it owns; the state is keyed by parameter name, so any world size can resume it.
+    /// </summary>
+    public static JsonObject Restore(string directory, nn.Module model, StageOptimizer optimizer, Device device, IReadOnlyDictionary<string, Generator>? generators = null)
     {
         var statePath = Path.Combine(directory, StateFile);
         if (!File.Exists(statePath)) throw new FileNotFoundException($"{statePath}: trainer state missing from the checkpoint", statePath);

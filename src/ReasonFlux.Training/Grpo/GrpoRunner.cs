@@ -63,7 +63,7 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         using var prm = o.Reward.ProcessWeight > 0 ? CreatePrm(o, Prm.PrmScorerLoader.DeviceOf(o.Reward.Prm, "reward.prm.device", ctx.Distributed.LocalRank, device)) : null;
         var prompts = LoadPrompts(o, policy);
         var cursor = new DataCursor(prompts.Count, o.Training.Seed, o.Data.Shuffle);
-        using var optimizer = ModelResolver.CreateOptimizer(policy.Model.parameters(), dtype, o.Optimizer);
+        using var optimizer = ModelResolver.CreateOptimizer(policy.Model.parameters(), dtype, o.Optimizer, dataParallel);
         policy.Model.Model.GradientCheckpointing = o.Model.GradientCheckpointing;
         long updatesDone = 0;
         var guard = new NonFiniteStepGuard(o.Training.MaxConsecutiveSkips, GradientFault);
@@ -77,6 +77,7 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         }
         reference?.requires_grad_(false);
         dataParallel.SynchronizeWeights(optimizer);
+        if (optimizer.IsSharded) ctx.Log.Information("{Shard}", optimizer.DescribeShard());
 
         using var rewardFunctions = new GrpoRewardFunctions(o, ctx.Log);
         int promptsPerRank = o.Rollout.PromptsPerStep / world;
@@ -125,7 +126,8 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
             {
                 var state = new JsonObject { ["step"] = step, ["updates"] = updatesDone, ["cursor"] = cursor.Save() };
                 guard.Save(state);
-                ctx.SaveCheckpoint(step, dir => TrainerCheckpoint.Write(dir, policy, optimizer, state));
+                using var snapshot = optimizer.Gather(); // every rank: a collective under ZeRO-1
+                ctx.SaveCheckpoint(step, dir => TrainerCheckpoint.Write(dir, policy, snapshot, optimizer.MasterDtype, state));
             }
             if (diverged)
                 throw guard.Diverged("grpo", step, guard.TookAnyStep ? $"the last good state was saved as checkpoint step {step}" : "no update succeeded, so no checkpoint was written");
@@ -137,8 +139,12 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         }
         ctx.Progress.Finish();
         using (var scope = NewDisposeScope())
-            dataParallel.CheckIdentical(optimizer.MasterWeights(), "weights at the end of training");
-        ctx.WriteOutput(dir => TrainerCheckpoint.SaveMasterWeights(policy, optimizer, dir, ModelResolver.SaveDtype(o.Model, policy.Model.Config.TorchDtype)));
+        {
+            // Every rank: a collective under ZeRO-1.
+            var masters = optimizer.MasterWeights();
+            dataParallel.CheckIdentical(optimizer.IsSharded ? optimizer.Parameters : masters, "weights at the end of training");
+            ctx.WriteOutput(dir => policy.Save(dir, ModelResolver.SaveDtype(o.Model, policy.Model.Config.TorchDtype), masters));
+        }
         return StageOutcome.Completed;
     }
 

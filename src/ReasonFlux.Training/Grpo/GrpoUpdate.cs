@@ -16,7 +16,7 @@ namespace ReasonFlux.Training.Grpo;
 /// grad_accumulation of them on every rank, its loss normaliser (tokens or sequences) is summed over the ranks
 /// before backward, and the gradients are summed over the ranks before clipping.
 /// </summary>
-public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? reference, optim.AdamW optimizer, GrpoOptions options, int padTokenId, NonFiniteStepGuard guard,
+public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? reference, StageOptimizer optimizer, GrpoOptions options, int padTokenId, NonFiniteStepGuard guard,
     DataParallel? dataParallel = null)
 {
     private readonly DataParallel _dataParallel = dataParallel ?? new DataParallel(Runs.Distributed.DistributedContext.Single);
@@ -102,7 +102,7 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
                 if (_dataParallel.WorldSize > 1) updateLoss = _dataParallel.Distributed.Sum(updateLoss)[0];
                 var (norm, _) = guard.Step(optimizer, optimizer.Parameters, updateLoss, options.Optimizer.MaxGradNorm > 0 ? options.Optimizer.MaxGradNorm : double.PositiveInfinity, learningRate(updates));
                 gradNormSum += norm;
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 updates++;
             }
         if (_dataParallel.WorldSize > 1)

@@ -86,7 +86,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         long total = t.Steps ?? Math.Max(1, (long)Math.Ceiling(t.Epochs * data.Count / globalBatch));
         var cursor = new DataCursor(data.Count, t.Seed, o.Data.Shuffle);
         var parameters = model.parameters().ToArray();
-        using var optimizer = ModelResolver.CreateOptimizer(parameters, dtype, o.Optimizer);
+        using var optimizer = ModelResolver.CreateOptimizer(parameters, dtype, o.Optimizer, dataParallel);
         ((IQwen2Backbone)model).Model.GradientCheckpointing = o.Model.GradientCheckpointing;
         var guard = new NonFiniteStepGuard(t.MaxConsecutiveSkips, GradientFault);
         if (context.ResumeFrom is { } from)
@@ -96,14 +96,11 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
             guard.Restore(state);
         }
         dataParallel.SynchronizeWeights(optimizer);
+        if (optimizer.IsSharded) log.Information("{Shard}", optimizer.DescribeShard());
         log.Information("prm: {Examples} examples, {Steps} steps of {Batch} sequences ({Micro} × {Accumulation} × {World} ranks), head {Head}, on {Device}",
             data.Count, total, globalBatch, t.MicroBatchSize, t.GradAccumulation, dataParallel.WorldSize, o.Head, device);
 
-        void SaveModel(string directory, ScalarType saveDtype)
-        {
-            using var scope = NewDisposeScope();
-            PrmModelFolder.Save(model, config, tokenizer, directory, saveDtype, optimizer.MasterWeights());
-        }
+        void SaveModel(string directory, ScalarType saveDtype, Tensor[] masters) => PrmModelFolder.Save(model, config, tokenizer, directory, saveDtype, masters);
 
         var objective = new PrmObjective(o.Loss, encoder.PadTokenId, device);
         JsonObject TrainerState(long step)
@@ -112,9 +109,13 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
             guard.Save(state);
             return state;
         }
-        void Save(long step) => context.SaveCheckpoint(step,
-            dir => TrainerCheckpoint.Write(dir, model, d => SaveModel(d, TrainerCheckpoint.MasterSaveDtype(dtype, optimizer)), optimizer, TrainerState(step)),
-            new Dictionary<string, string> { ["kind"] = "prm" });
+        void Save(long step)
+        {
+            using var snapshot = optimizer.Gather(); // every rank: a collective under ZeRO-1
+            context.SaveCheckpoint(step,
+                dir => TrainerCheckpoint.Write(dir, model, d => SaveModel(d, TrainerCheckpoint.MasterSaveDtype(dtype, optimizer.MasterDtype), snapshot.MasterWeights), snapshot, TrainerState(step)),
+                new Dictionary<string, string> { ["kind"] = "prm" });
+        }
 
         context.Progress.Start(o.Name, total, context.FirstStep);
         // Held-out loss without autograd, in the training objective's per-example normalisation.
@@ -136,7 +137,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         for (long step = context.FirstStep; step <= total; step++)
         {
             var clock = Stopwatch.StartNew();
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             double stepSum = 0, finalSum = 0;
             long tokens = 0;
             // Every rank draws the same global batch and trains on its share of it.
@@ -198,7 +199,11 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
             if (context.ShouldSave(step)) Save(step);
         }
 
-        context.WriteOutput(dir => SaveModel(dir, ModelResolver.SaveDtype(o.Model, config.TorchDtype)));
+        using (var scope = NewDisposeScope())
+        {
+            var masters = optimizer.MasterWeights(); // every rank: a collective under ZeRO-1
+            context.WriteOutput(dir => SaveModel(dir, ModelResolver.SaveDtype(o.Model, config.TorchDtype), masters));
+        }
         log.Information("prm: wrote {Output}", context.OutputDirectory);
         return StageOutcome.Completed;
     }

@@ -78,6 +78,7 @@ public sealed class SftRunner : StageRunner<SftOptions>
         else
             manual_seed(training.Seed);
         dataParallel.SynchronizeWeights(trainer.Optimizer);
+        if (trainer.Optimizer.IsSharded) log.Information("{Shard}", trainer.Optimizer.DescribeShard());
 
         context.Progress.Start(options.Name, totalSteps, context.FirstStep);
         double EvalLoss() => trainer.EvalLoss(held!.Examples, training.MicroBatchSize, training.MaxTokensPerMicroBatch);
@@ -127,7 +128,11 @@ public sealed class SftRunner : StageRunner<SftOptions>
             if (context.ShouldSave(step)) Save(context, step, policy, trainer, cursor, data.Count);
         }
 
-        context.WriteOutput(dir => TrainerCheckpoint.SaveMasterWeights(policy, trainer.Optimizer, dir, ModelResolver.SaveDtype(options.Model, policy.Model.Config.TorchDtype)));
+        using (var scope = NewDisposeScope())
+        {
+            var masters = trainer.Optimizer.MasterWeights(); // every rank: a collective under ZeRO-1
+            context.WriteOutput(dir => policy.Save(dir, ModelResolver.SaveDtype(options.Model, policy.Model.Config.TorchDtype), masters));
+        }
         log.Information("sft: model written to {Output}", context.OutputDirectory);
         return StageOutcome.Completed;
     }
@@ -146,7 +151,8 @@ public sealed class SftRunner : StageRunner<SftOptions>
             ["cursor"] = cursor.Save(),
         };
         trainer.Guard.Save(state);
-        context.SaveCheckpoint(step, dir => TrainerCheckpoint.Write(dir, policy, trainer.Optimizer, state), new Dictionary<string, string> { ["kind"] = "sft" });
+        using var snapshot = trainer.Optimizer.Gather(); // every rank: a collective under ZeRO-1
+        context.SaveCheckpoint(step, dir => TrainerCheckpoint.Write(dir, policy, snapshot, trainer.Optimizer.MasterDtype, state), new Dictionary<string, string> { ["kind"] = "sft" });
     }
 
     private static void RestoreState(SavedCheckpoint checkpoint, LanguageModel policy, SftTrainer trainer, DataCursor cursor, int examples, Serilog.ILogger log)

@@ -39,10 +39,10 @@ public sealed class SftTrainer : IDisposable
         _maxGradNorm = optimizer.MaxGradNorm;
         // Same parameter order as named_parameters(): TrainerCheckpoint maps optimizer state by that order.
         // fp32 master weights and moments when the policy computes in bf16/fp16 (optimizer.master_dtype).
-        Optimizer = ModelResolver.CreateOptimizer(_parameters, policy.Model.Model.DType, optimizer);
+        Optimizer = ModelResolver.CreateOptimizer(_parameters, policy.Model.Model.DType, optimizer, _dataParallel);
     }
 
-    public optim.AdamW Optimizer { get; }
+    public StageOptimizer Optimizer { get; }
 
     /// <summary>data.packing: pack each step's examples into rows of at most this many tokens (data.max_seq_len); null: one example per row.</summary>
     public int? PackedRowLength { get; init; }
@@ -63,7 +63,7 @@ public sealed class SftTrainer : IDisposable
         var batch = _dataParallel.Shard(globalBatch);
         if (trained == 0) throw new InvalidOperationException("the batch has no token to train on");
         var device = _policy.Model.Model.Device;
-        Optimizer.zero_grad();
+        Optimizer.ZeroGrad();
         double lossSum = 0;
         long tokens = 0;
         foreach (var pass in Passes(batch, microBatchSize, maxTokensPerMicroBatch))
