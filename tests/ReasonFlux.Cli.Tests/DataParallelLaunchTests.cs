@@ -116,6 +116,17 @@ public class DataParallelLaunchTests(TwoRankSftRun run) : IClassFixture<TwoRankS
 
         // Another world size: one process with twice the accumulation reruns steps 16-30 from the sharded run's step-15 state.
         var checkpoint = Path.Combine(run.RunsDirectory, "sft-zero1", "sft", "step-15");
+        Assert.True(File.Exists(Path.Combine(checkpoint, "optimizer-shard-0-of-2.safetensors")) && File.Exists(Path.Combine(checkpoint, "optimizer-shard-1-of-2.safetensors")),
+            "one optimizer file per owner rank");
+        // A corrupt shard in the newest checkpoint: --resume auto's search skips it for step 15, naming the file.
+        var sftFolder = Path.Combine(run.RunsDirectory, "sft-zero1", "sft");
+        var shard = Path.Combine(sftFolder, "step-30", "optimizer-shard-1-of-2.safetensors");
+        var bytes = File.ReadAllBytes(shard);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(shard, bytes);
+        var rejected = new List<string>();
+        Assert.Equal(15, ReasonFlux.Runs.CheckpointStore.FindLatestValid(sftFolder, rejected.Add)?.Step);
+        Assert.Contains(rejected, r => r.Contains(shard));
         File.Delete(run.Model("sft-zero1"));
         (code, output) = CliProcess.Run(null, Limit, "train", run.Recipe, "--set", "run_name=sft-zero1", "--set", "training.grad_accumulation=4", "--resume", checkpoint);
         Assert.True(code == 0, output);

@@ -30,12 +30,19 @@ public static class TensorFiles
         SafetensorsWriter.WriteFile(path, tensors.Select(t => Source(t.Name, t.Tensor)));
 
     /// <summary>Reads every tensor of a safetensors file onto <paramref name="device"/> (caller disposes them).</summary>
-    public static unsafe Dictionary<string, Tensor> Read(string path, Device? device = null)
+    public static Dictionary<string, Tensor> Read(string path, Device? device = null) => Read(path, _ => true, device);
+
+    /// <summary>
+    /// Reads the tensors of a safetensors file whose names <paramref name="include"/> accepts onto
+    /// <paramref name="device"/> (caller disposes them); the others are never copied out of the mapped file.
+    /// </summary>
+    public static unsafe Dictionary<string, Tensor> Read(string path, Func<string, bool> include, Device? device = null)
     {
         using var file = SafetensorsFile.Open(path);
         var result = new Dictionary<string, Tensor>();
         foreach (var info in file.Tensors)
         {
+            if (!include(info.Name)) continue;
             var t = from_pointer(file.GetPointer(info.Name), info.ByteLength, info.Shape, (ScalarType)(int)info.DType);
             if (device is { } d && d != Device.CPU)
             {

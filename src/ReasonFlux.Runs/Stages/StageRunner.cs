@@ -142,6 +142,19 @@ public sealed class StageContext
         Progress.Update(step, metrics);
     }
 
+    /// <summary>
+    /// Saves a checkpoint whose contents every rank helps write (optimizer state streamed from its owners): every
+    /// rank calls it; the writer runs <paramref name="writeContents"/> with the new checkpoint's folder inside
+    /// <see cref="CheckpointStore.Save"/>, the others with null, so the collectives inside it meet. Returns the
+    /// checkpoint on the writer, null elsewhere.
+    /// </summary>
+    public SavedCheckpoint? SaveCheckpointFromAllRanks(long step, Action<string?> writeContents, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        if (Distributed.IsWriter) return SaveCheckpoint(step, dir => writeContents(dir), metadata);
+        writeContents(null);
+        return null;
+    }
+
     /// <summary>Saves a checkpoint through <see cref="CheckpointStore.Save"/> and logs it; on ranks other than 0 it writes nothing and returns null.</summary>
     public SavedCheckpoint? SaveCheckpoint(long step, Action<string> writeContents, IReadOnlyDictionary<string, string>? metadata = null)
     {

@@ -39,16 +39,23 @@ public sealed class DataParallel
     }
 
     /// <summary>
-    /// Makes the run's weights everyone's: the optimizer's full-precision values (master weights, or the parameters
-    /// when there are none) of rank 0 (ZeRO-0) or of each parameter's owner (ZeRO-1, where only the owner holds
-    /// them) are broadcast and cast back into the parameters, then checksums are compared.
+    /// Makes the run's weights everyone's, then compares checksums. ZeRO-0: rank 0's full-precision values (master
+    /// weights, or the parameters when there are none) are broadcast and cast into the parameters. ZeRO-1: each owner
+    /// already cast its master weights into its parameters, so the parameters are broadcast from their owners; no
+    /// rank holds another's master weights.
     /// </summary>
     public void SynchronizeWeights(StageOptimizer optimizer)
     {
         if (WorldSize == 1) return;
         using var scope = NewDisposeScope();
-        var masters = optimizer.MasterWeights();
-        if (!optimizer.IsSharded) BroadcastFromOwners(masters, new int[masters.Length]);
+        if (optimizer.IsSharded)
+        {
+            BroadcastFromOwners(optimizer.Parameters, optimizer.Owners);
+            CheckIdentical(optimizer.Parameters, "parameters after the broadcast");
+            return;
+        }
+        var masters = optimizer.LocalMasterWeights();
+        BroadcastFromOwners(masters, new int[masters.Length]);
         for (int i = 0; i < masters.Length; i++) optimizer.SetMasterWeight(i, masters[i]);
         CheckIdentical(masters, "weights after the broadcast");
         CheckIdentical(optimizer.Parameters, "parameters after the broadcast");
@@ -65,6 +72,8 @@ public sealed class DataParallel
             var owned = Enumerable.Range(0, tensors.Count).Where(i => owners[i] == root).ToList();
             foreach (var bucket in Buckets(tensors, owned))
             {
+                // One bucket's flat copy at a time: a scope over the whole loop would keep every bucket's until the end.
+                using var bucketScope = NewDisposeScope();
                 var members = bucket.Select(i => tensors[i]).ToList();
                 var flat = Flatten(members);
                 _distributed.Broadcast(flat, root);
@@ -78,27 +87,69 @@ public sealed class DataParallel
     {
         if (WorldSize == 1) return;
         using var scope = NewDisposeScope();
-        var grads = new Tensor[parameters.Count];
         using (no_grad())
         {
-            for (int i = 0; i < parameters.Count; i++)
-            {
-                var g = parameters[i].grad;
-                if (g is null)
-                {
-                    // Every rank must contribute the same buckets; a parameter this rank's batch did not reach adds zero.
-                    parameters[i].grad = zeros(parameters[i].shape, parameters[i].dtype, parameters[i].device);
-                    g = parameters[i].grad!;
-                }
-                grads[i] = g;
-            }
+            var grads = Gradients(parameters);
             foreach (var bucket in Buckets(grads, Enumerable.Range(0, grads.Length)))
             {
+                using var bucketScope = NewDisposeScope(); // frees each bucket's flat copy before the next
                 var members = bucket.Select(i => grads[i]).ToList();
                 var flat = Flatten(members);
                 _distributed.AllReduceSum(flat);
                 Unflatten(flat, members);
             }
+        }
+    }
+
+    /// <summary>
+    /// Hands <paramref name="tensors"/>, in order, to <paramref name="write"/> on the writer (rank 0) alone; the
+    /// others call it too and send what they own. Consecutive tensors of one owner and dtype travel as one flat
+    /// bucket of at most <see cref="BucketBytes"/>, broadcast from the owner (bit exact, unlike a reduce onto zeros,
+    /// which turns -0.0 into 0.0), so a rank holds at most one bucket beyond its own state. The writer's own tensors
+    /// are not sent. <paramref name="buffer"/> sees the element count of every bucket this rank allocates, and whether
+    /// it holds another rank's values (received) or its own (sent).
+    /// </summary>
+    public void StreamToWriter(IReadOnlyList<OwnedTensor> tensors, Action<int, Tensor> write, Action<long, bool>? buffer = null)
+    {
+        using var noGrad = no_grad();
+        int start = 0;
+        while (start < tensors.Count)
+        {
+            var first = tensors[start];
+            int end = start;
+            long bytes = 0;
+            while (end < tensors.Count && tensors[end].Owner == first.Owner && tensors[end].Dtype == first.Dtype
+                   && (end == start || bytes + tensors[end].Elements * first.Dtype.ElementSize() <= BucketBytes))
+                bytes += tensors[end++].Elements * first.Dtype.ElementSize();
+            SendBucket(tensors, start, end, write, buffer);
+            start = end;
+        }
+    }
+
+    private void SendBucket(IReadOnlyList<OwnedTensor> tensors, int start, int end, Action<int, Tensor> write, Action<long, bool>? buffer)
+    {
+        int owner = tensors[start].Owner;
+        bool isWriter = _distributed.IsWriter;
+        if (owner == 0)
+        {
+            if (isWriter)
+                for (int i = start; i < end; i++) write(i, tensors[i].Local ?? throw new InvalidOperationException($"rank 0 owns tensor {i} but does not hold it"));
+            return;
+        }
+        using var scope = NewDisposeScope();
+        long elements = 0;
+        for (int i = start; i < end; i++) elements += tensors[i].Elements;
+        buffer?.Invoke(elements, owner != Rank);
+        var flat = owner == Rank
+            ? Flatten(Enumerable.Range(start, end - start).Select(i => tensors[i].Local ?? throw new InvalidOperationException($"rank {Rank} owns tensor {i} but does not hold it")))
+            : empty([elements], tensors[start].Dtype, _distributed.CollectiveDevice);
+        _distributed.Broadcast(flat, owner);
+        if (!isWriter) return;
+        long offset = 0;
+        for (int i = start; i < end; i++)
+        {
+            write(i, flat.narrow(0, offset, tensors[i].Elements).reshape(tensors[i].Shape));
+            offset += tensors[i].Elements;
         }
     }
 
@@ -119,6 +170,18 @@ public sealed class DataParallel
         var differing = Enumerable.Range(1, WorldSize - 1).Where(r => all[2 * r] != all[0] || all[2 * r + 1] != all[1]).ToList();
         if (differing.Count > 0)
             throw new DistributedException($"rank {Rank}: {what} differ from rank 0's on rank(s) {string.Join(", ", differing)} (checksum {all[0]:R}/{all[1]:R} on rank 0)");
+    }
+
+    /// <summary>Every parameter's gradient; a missing one becomes zeros, since every rank must contribute the same buckets and a parameter this rank's batch did not reach adds zero.</summary>
+    private static Tensor[] Gradients(IReadOnlyList<Tensor> parameters)
+    {
+        var grads = new Tensor[parameters.Count];
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            parameters[i].grad ??= zeros(parameters[i].shape, parameters[i].dtype, parameters[i].device);
+            grads[i] = parameters[i].grad!;
+        }
+        return grads;
     }
 
     /// <summary>Groups of <paramref name="indices"/> of same-dtype tensors holding at most <see cref="BucketBytes"/> each (a larger tensor gets its own).</summary>
@@ -157,4 +220,10 @@ public sealed class DataParallel
             offset += n;
         }
     }
+}
+
+/// <summary>A tensor streamed to the writer: its owner, shape and dtype are known on every rank, its values only on the owner (<see cref="Local"/>).</summary>
+public sealed record OwnedTensor(int Owner, long[] Shape, ScalarType Dtype, Tensor? Local)
+{
+    public long Elements => Shape.Aggregate(1L, (a, b) => a * b);
 }

@@ -6,11 +6,11 @@ namespace ReasonFlux.Training.Common;
 /// <summary>
 /// A training stage's AdamW. ZeRO-0 (distributed.zero: 0, or one process): every rank holds the moments and master
 /// weights of every parameter and takes the same step. ZeRO-1: parameter i's moments and master weight live only on
-/// its owner rank (<see cref="ParameterShards"/>); once the gradients are all-reduced, each rank steps its own
-/// parameters and then broadcasts their new values from each owner in flat buckets, so a rank holds about 1/world
-/// of the optimizer state and every rank ends the step with the weights ZeRO-0 computes. Whatever is read for
-/// saving (<see cref="MasterWeights"/>, <see cref="Gather"/>) is a collective every rank calls, before the writer
-/// saves; state is keyed by parameter, so a checkpoint resumes with any world size and either stage.
+/// its owner rank (<see cref="ParameterShards"/>); once the gradients are all-reduced, each rank steps its own parameters and then broadcasts their new values from each owner in flat buckets, so a
+/// rank holds about 1/world of the optimizer state and every rank ends the step with the weights ZeRO-0 computes.
+/// Saving (<see cref="WriterMasterWeights"/>, <see cref="StreamToWriter"/>) is a collective every rank calls: the
+/// owners stream their state to the writer bucket by bucket, so no rank ever holds all of it; state is keyed by
+/// parameter, so a checkpoint resumes with any world size and either stage.
 /// </summary>
 public sealed class StageOptimizer : IDisposable
 {
@@ -47,6 +47,18 @@ public sealed class StageOptimizer : IDisposable
     /// <summary>ZeRO-1 with more than one rank: this rank holds the state of its own parameters only.</summary>
     public bool IsSharded => _owners is not null;
 
+    /// <summary>ZeRO-1: the owner rank of each parameter; ZeRO-0: every parameter's state is on every rank, rank 0 saves it.</summary>
+    public IReadOnlyList<int> Owners => _owners ?? new int[_parameters.Length];
+
+    /// <summary>How many optimizer shard files a checkpoint of this optimizer has: one per owner rank.</summary>
+    public int ShardCount => _owners is null ? 1 : _dataParallel.WorldSize;
+
+    /// <summary>Seam for tests: the most state elements this rank held at once in a save's buckets (sent or received).</summary>
+    public long PeakSaveBufferElements { get; private set; }
+
+    /// <summary>Seam for tests: state elements of other ranks this rank received while saving (the writer: all it does not own; world 2's other rank: none).</summary>
+    public long SaveElementsReceived { get; private set; }
+
     /// <summary>Whether this rank steps parameter <paramref name="index"/> and holds its moments.</summary>
     public bool Owns(int index) => _owners is null || _owners[index] == _dataParallel.Rank;
 
@@ -79,17 +91,83 @@ public sealed class StageOptimizer : IDisposable
         foreach (var p in _parameters) p.grad = null;
     }
 
+    /// <summary>ZeRO-0: every parameter's full-precision value (aliases; this rank holds them all). Caller disposes.</summary>
+    public Tensor[] LocalMasterWeights() => IsSharded
+        ? throw new InvalidOperationException("under ZeRO-1 a rank holds its own parameters' master weights only")
+        : Enumerable.Range(0, _parameters.Length).Select(i => _adamw!.MasterWeight(_local[i])).ToArray();
+
     /// <summary>
-    /// Every parameter's full-precision value (its master copy, or the parameter itself), on every rank: aliases
-    /// under ZeRO-0, under ZeRO-1 the owners' values broadcast (a collective). Caller disposes.
+    /// Every parameter's full-precision value on the writer (what its model folder holds), null on the other ranks;
+    /// a collective. Aliases where the writer holds them: its own master copies, and every parameter without a master
+    /// copy (identical on every rank); the master copies of other owners are streamed to it and kept on its CPU, so
+    /// they never take accelerator memory. Caller disposes.
     /// </summary>
-    public Tensor[] MasterWeights()
+    public Tensor[]? WriterMasterWeights()
     {
+        using var scope = NewDisposeScope();
+        // Every rank lists the same tensors to send: the master copies that ranks other than the writer (0) own.
+        var remote = Enumerable.Range(0, _parameters.Length).Where(i => ShardOf(i) != 0 && HasMasterCopy(i)).ToList();
+        var sent = remote.Select(i => new OwnedTensor(ShardOf(i), _parameters[i].shape, StateDtype(i), Owns(i) ? _adamw!.MasterWeight(_local[i]) : null)).ToList();
+        if (!_dataParallel.Distributed.IsWriter)
+        {
+            _dataParallel.StreamToWriter(sent, (_, _) => { }, NoteBuffer);
+            return null;
+        }
         var values = new Tensor[_parameters.Length];
         for (int i = 0; i < values.Length; i++)
-            values[i] = Owns(i) ? _adamw!.MasterWeight(_local[i]) : empty(_parameters[i].shape, StateDtype(i), _parameters[i].device);
-        if (_owners is not null) _dataParallel.BroadcastFromOwners(values, _owners);
+            values[i] = remote.Contains(i) ? empty(_parameters[i].shape, StateDtype(i), Device.CPU)
+                : Owns(i) ? _adamw!.MasterWeight(_local[i])
+                : _parameters[i].alias();
+        _dataParallel.StreamToWriter(sent, (k, t) => values[remote[k]].copy_(t), NoteBuffer);
+        foreach (var v in values) v.MoveToOuterDisposeScope();
         return values;
+    }
+
+    /// <summary>Every saved state tensor of every parameter: its moments, and its master copy where it has one.</summary>
+    public IReadOnlyList<StateEntry> Entries()
+    {
+        var entries = new List<StateEntry>();
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            entries.Add(new StateEntry(i, StateKind.ExpAvg));
+            entries.Add(new StateEntry(i, StateKind.ExpAvgSq));
+            if (HasMasterCopy(i)) entries.Add(new StateEntry(i, StateKind.Master));
+        }
+        return entries;
+    }
+
+    /// <summary>The rank whose shard file holds parameter <paramref name="index"/>'s state: its owner (ZeRO-0: rank 0).</summary>
+    public int ShardOf(int index) => _owners?[index] ?? 0;
+
+    /// <summary>The shape of an entry (its parameter's).</summary>
+    public long[] ShapeOf(StateEntry entry) => _parameters[entry.Parameter].shape;
+
+    /// <summary>The dtype an entry is held and saved in.</summary>
+    public ScalarType DtypeOf(StateEntry entry) => StateDtype(entry.Parameter);
+
+    /// <summary>
+    /// A collective: hands <paramref name="entries"/> (of one shard, in order) to <paramref name="write"/> on the
+    /// writer, each tensor valid during the call only; their owner sends them bucket by bucket and keeps no copy.
+    /// </summary>
+    public void StreamToWriter(IReadOnlyList<StateEntry> entries, Action<int, Tensor> write)
+    {
+        using var scope = NewDisposeScope();
+        int rank = _dataParallel.Rank;
+        var sent = entries.Select(e => new OwnedTensor(ShardOf(e.Parameter), ShapeOf(e), DtypeOf(e), ShardOf(e.Parameter) == rank ? Local(e) : null)).ToList();
+        _dataParallel.StreamToWriter(sent, write, NoteBuffer);
+    }
+
+    /// <summary>Every parameter's AdamW step count on the writer (the owners' counts summed over the ranks; a collective).</summary>
+    public long[] StepCounts()
+    {
+        using var scope = NewDisposeScope();
+        int n = _parameters.Length;
+        var mine = new double[n];
+        for (int i = 0; i < n; i++)
+            if (ShardOf(i) == _dataParallel.Rank) mine[i] = _adamw!.GetState(_local[i]).Step;
+        // Each parameter has one owner, so summing every rank's counts (0 where it is not the owner) gives the owner's.
+        var all = _owners is null ? mine : _dataParallel.Distributed.Sum(mine);
+        return all.Select(c => (long)c).ToArray();
     }
 
     /// <summary>Restores parameter i's full-precision value: into its master copy where this rank owns it, and into the parameter.</summary>
@@ -110,36 +188,21 @@ public sealed class StageOptimizer : IDisposable
         if (Owns(index)) _adamw!.SetState(_local[index], expAvg, expAvgSq, step);
     }
 
-    /// <summary>
-    /// Every parameter's moments, step count and full-precision value, on every rank: what a checkpoint holds. A
-    /// collective under ZeRO-1 (each owner broadcasts its share). Dispose it after saving.
-    /// </summary>
-    public OptimizerSnapshot Gather()
+    /// <summary>Whether parameter i has a master copy wider than itself (saved, since its own dtype would lose the updates below its resolution).</summary>
+    public bool HasMasterCopy(int index) => StateDtype(index) != _parameters[index].dtype;
+
+    private Tensor Local(StateEntry e)
     {
-        int n = _parameters.Length;
-        var expAvg = new Tensor[n];
-        var expAvgSq = new Tensor[n];
-        var steps = new long[n];
-        for (int i = 0; i < n; i++)
-        {
-            if (Owns(i))
-                (expAvg[i], expAvgSq[i], steps[i]) = _adamw!.GetState(_local[i]);
-            else
-            {
-                expAvg[i] = empty(_parameters[i].shape, StateDtype(i), _parameters[i].device);
-                expAvgSq[i] = empty(_parameters[i].shape, StateDtype(i), _parameters[i].device);
-            }
-        }
-        if (_owners is not null)
-        {
-            _dataParallel.BroadcastFromOwners(expAvg, _owners);
-            _dataParallel.BroadcastFromOwners(expAvgSq, _owners);
-            // Each parameter has one owner, so summing every rank's counts (0 where it is not the owner) gives the owner's.
-            var mine = Enumerable.Range(0, n).Select(i => Owns(i) ? (double)steps[i] : 0).ToArray();
-            var all = _dataParallel.Distributed.Sum(mine);
-            for (int i = 0; i < n; i++) steps[i] = (long)all[i];
-        }
-        return new OptimizerSnapshot(MasterWeights(), expAvg, expAvgSq, steps, _parameters.Select(p => p.dtype).ToArray());
+        int k = _local[e.Parameter];
+        if (e.Kind == StateKind.Master) return _adamw!.MasterWeight(k);
+        var (m, v, _) = _adamw!.GetState(k);
+        return e.Kind == StateKind.ExpAvg ? m : v;
+    }
+
+    private void NoteBuffer(long elements, bool received)
+    {
+        PeakSaveBufferElements = Math.Max(PeakSaveBufferElements, elements);
+        if (received) SaveElementsReceived += elements;
     }
 
     /// <summary>The dtype of parameter i's master copy and moments.</summary>
@@ -152,14 +215,8 @@ public sealed class StageOptimizer : IDisposable
     public void Dispose() => _adamw?.Dispose();
 }
 
-/// <summary>
-/// Every parameter's optimizer state at one moment, in parameter order: full-precision values, AdamW moments and
-/// step counts, and the parameters' own dtypes (a master copy is saved only where it is wider than its parameter).
-/// </summary>
-public sealed record OptimizerSnapshot(Tensor[] MasterWeights, Tensor[] ExpAvg, Tensor[] ExpAvgSq, long[] Steps, ScalarType[] ParameterDtypes) : IDisposable
-{
-    public void Dispose()
-    {
-        foreach (var t in MasterWeights.Concat(ExpAvg).Concat(ExpAvgSq)) t.Dispose();
-    }
-}
+/// <summary>Which of a parameter's optimizer tensors an entry is.</summary>
+public enum StateKind { ExpAvg, ExpAvgSq, Master }
+
+/// <summary>One saved optimizer tensor: parameter <see cref="Parameter"/>'s (index in parameter order) <see cref="Kind"/>.</summary>
+public readonly record struct StateEntry(int Parameter, StateKind Kind);

@@ -10,49 +10,51 @@ namespace ReasonFlux.Training.Common;
 
 /// <summary>
 /// Everything a trainer needs to continue exactly where it stopped: the model (a Hugging Face folder under
-/// model/, loadable on its own), AdamW's moments and step counts, the RNG states, and the trainer's own state
+/// model/, loadable on its own), AdamW's moments, master copies and step counts (one file per owner rank, <see cref="OptimizerShardFiles"/>), the RNG states, and the trainer's own state
 /// (step, data cursor, …) as JSON. Restoring all of it makes a resumed CPU run bit-identical to an uninterrupted one.
 /// </summary>
 public static class TrainerCheckpoint
 {
     public const string ModelFolder = "model";
-    public const string OptimizerFile = "optimizer.safetensors";
     public const string StateFile = "trainer_state.json";
 
+    /// <summary>RNG states (rank 0's default generator and the trainer's named ones).</summary>
+    public const string RngFile = "rng.safetensors";
+
     /// <summary>
-    /// Writes a checkpoint's contents into <paramref name="directory"/> (the checkpoint store renames it into place).
+    /// Writes a checkpoint: a collective every rank calls, with the new checkpoint's folder on the writer (the
+    /// checkpoint store renames it into place) and null on the others, which stream their optimizer state to it.
     /// The model folder holds the master weights in their dtype (the model's own when there are none).
-    /// <paramref name="optimizer"/> is every rank's <see cref="StageOptimizer.Gather"/>, taken before the writer saves.
     /// </summary>
-    public static void Write(string directory, LanguageModel policy, OptimizerSnapshot optimizer, ScalarType? masterDtype, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null) =>
-        Write(directory, policy.Model, dir => policy.Save(dir, MasterSaveDtype(policy.Model.Model.DType, masterDtype), optimizer.MasterWeights), optimizer, trainerState, generators);
+    public static void Write(string? directory, LanguageModel policy, StageOptimizer optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null) =>
+        Write(directory, policy.Model, (dir, masters) => policy.Save(dir, MasterSaveDtype(policy.Model.Model.DType, optimizer.MasterDtype), masters), optimizer, trainerState, generators);
 
     /// <summary>The dtype a checkpoint's model folder is written in: the master weights' when the optimizer keeps them.</summary>
     public static ScalarType MasterSaveDtype(ScalarType modelDtype, ScalarType? masterDtype) => masterDtype ?? modelDtype;
 
-    /// <summary>The same for any module; <paramref name="saveModel"/> writes the loadable model folder it is given.</summary>
-    public static void Write(string directory, nn.Module model, Action<string> saveModel, OptimizerSnapshot optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null)
+    /// <summary>The same for any module; <paramref name="saveModel"/> writes the loadable model folder it is given from the full-precision values.</summary>
+    public static void Write(string? directory, nn.Module model, Action<string, Tensor[]> saveModel, StageOptimizer optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null)
     {
-        saveModel(Path.Combine(directory, ModelFolder));
-        using var scope = NewDisposeScope();
         var names = model.named_parameters().Select(p => p.Name).ToArray();
-        if (names.Length != optimizer.Steps.Length)
-            throw new ArgumentException($"the model has {names.Length} parameters, the optimizer state {optimizer.Steps.Length}", nameof(optimizer));
-        var tensors = new List<(string, Tensor)>();
-        var steps = new JsonObject();
-        for (int i = 0; i < names.Length; i++)
+        if (names.Length != optimizer.Parameters.Count)
+            throw new ArgumentException($"the model has {names.Length} parameters, the optimizer {optimizer.Parameters.Count}", nameof(optimizer));
+        using (var scope = NewDisposeScope())
         {
-            tensors.Add(($"{names[i]}.exp_avg", optimizer.ExpAvg[i]));
-            tensors.Add(($"{names[i]}.exp_avg_sq", optimizer.ExpAvgSq[i]));
-            steps[names[i]] = optimizer.Steps[i];
-            // Master weights of narrower parameters: resuming from the bf16 values alone would lose the updates
-            // below bf16's resolution that the master copy has accumulated.
-            if (optimizer.MasterWeights[i].dtype != optimizer.ParameterDtypes[i]) tensors.Add(($"{names[i]}.master", optimizer.MasterWeights[i]));
+            var masters = optimizer.WriterMasterWeights(); // null off the writer
+            if (directory is not null) saveModel(Path.Combine(directory, ModelFolder), masters!);
         }
-        tensors.Add(("rng.default", get_rng_state()));
-        if (generators is not null)
-            foreach (var (name, g) in generators) tensors.Add(($"rng.{name}", g.get_state()));
-        TensorFiles.Write(Path.Combine(directory, OptimizerFile), tensors);
+        OptimizerShardFiles.Write(directory, names, optimizer);
+        var counts = optimizer.StepCounts();
+        if (directory is null) return;
+        using (var scope = NewDisposeScope())
+        {
+            var rng = new List<(string, Tensor)> { ("rng.default", get_rng_state()) };
+            if (generators is not null)
+                foreach (var (name, g) in generators) rng.Add(($"rng.{name}", g.get_state()));
+            TensorFiles.Write(Path.Combine(directory, RngFile), rng);
+        }
+        var steps = new JsonObject();
+        for (int i = 0; i < names.Length; i++) steps[names[i]] = counts[i];
         var state = (JsonObject)trainerState.DeepClone();
         state["optimizer_steps"] = steps;
         File.WriteAllText(Path.Combine(directory, StateFile), state.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -91,8 +93,8 @@ public static class TrainerCheckpoint
         Restore(directory, policy.Model, optimizer, policy.Model.Model.Device, generators);
 
     /// <summary>
-    /// The same for any module whose parameters live on <paramref name="device"/>. Under ZeRO-1 each rank keeps the
-    /// moments of the parameters it owns; the state is keyed by parameter name, so any world size can resume it.
+    /// The same for any module whose parameters live on <paramref name="device"/>. Each rank reads the optimizer
+    /// state of the parameters it owns only (ZeRO-0: all of them), by parameter name, so any world size resumes it.
     /// </summary>
     public static JsonObject Restore(string directory, nn.Module model, StageOptimizer optimizer, Device device, IReadOnlyDictionary<string, Generator>? generators = null)
     {
@@ -102,17 +104,15 @@ public static class TrainerCheckpoint
         try { state = JsonNode.Parse(File.ReadAllText(statePath))!.AsObject(); }
         catch (Exception e) when (e is JsonException or InvalidOperationException) { throw new InvalidDataException($"{statePath}: {e.Message}"); }
         var steps = state["optimizer_steps"]?.AsObject() ?? throw new InvalidDataException($"{statePath}: \"optimizer_steps\" missing");
-        var tensors = TensorFiles.Read(Path.Combine(directory, OptimizerFile), device);
+        var names = model.named_parameters().Select(p => p.Name).ToArray();
+        OptimizerShardFiles.Restore(directory, names, optimizer, steps, device);
+        // Checkpoints from before the shards kept the RNG states in their one optimizer file.
+        var rngPath = Path.Combine(directory, RngFile);
+        if (!File.Exists(rngPath)) rngPath = Path.Combine(directory, OptimizerShardFiles.LegacyFile);
+        if (!File.Exists(rngPath)) throw new FileNotFoundException($"{Path.Combine(directory, RngFile)}: RNG states missing from the checkpoint", rngPath);
+        var tensors = TensorFiles.Read(rngPath, name => name.StartsWith("rng.", StringComparison.Ordinal));
         try
         {
-            var names = model.named_parameters().Select(p => p.Name).ToArray();
-            for (int i = 0; i < names.Length; i++)
-            {
-                if (!tensors.TryGetValue($"{names[i]}.exp_avg", out var m) || !tensors.TryGetValue($"{names[i]}.exp_avg_sq", out var v))
-                    throw new InvalidDataException($"{Path.Combine(directory, OptimizerFile)}: no optimizer state for \"{names[i]}\"");
-                optimizer.SetState(i, m, v, (long)steps[names[i]]!);
-                if (tensors.TryGetValue($"{names[i]}.master", out var master)) optimizer.SetMasterWeight(i, master);
-            }
             if (tensors.TryGetValue("rng.default", out var rng)) set_rng_state(rng);
             if (generators is not null)
                 foreach (var (name, g) in generators)

@@ -126,8 +126,7 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
             {
                 var state = new JsonObject { ["step"] = step, ["updates"] = updatesDone, ["cursor"] = cursor.Save() };
                 guard.Save(state);
-                using var snapshot = optimizer.Gather(); // every rank: a collective under ZeRO-1
-                ctx.SaveCheckpoint(step, dir => TrainerCheckpoint.Write(dir, policy, snapshot, optimizer.MasterDtype, state));
+                ctx.SaveCheckpointFromAllRanks(step, dir => TrainerCheckpoint.Write(dir, policy, optimizer, state));
             }
             if (diverged)
                 throw guard.Diverged("grpo", step, guard.TookAnyStep ? $"the last good state was saved as checkpoint step {step}" : "no update succeeded, so no checkpoint was written");
@@ -140,10 +139,10 @@ public sealed class GrpoRunner : StageRunner<GrpoOptions>
         ctx.Progress.Finish();
         using (var scope = NewDisposeScope())
         {
-            // Every rank: a collective under ZeRO-1.
-            var masters = optimizer.MasterWeights();
-            dataParallel.CheckIdentical(optimizer.IsSharded ? optimizer.Parameters : masters, "weights at the end of training");
-            ctx.WriteOutput(dir => policy.Save(dir, ModelResolver.SaveDtype(o.Model, policy.Model.Config.TorchDtype), masters));
+            // ZeRO-1: no rank holds the others' master weights, so the parameters (broadcast from their owners) are compared.
+            dataParallel.CheckIdentical(optimizer.IsSharded ? optimizer.Parameters : optimizer.LocalMasterWeights(), "weights at the end of training");
+            var masters = optimizer.WriterMasterWeights(); // every rank: a collective under ZeRO-1; null off the writer
+            ctx.WriteOutput(dir => policy.Save(dir, ModelResolver.SaveDtype(o.Model, policy.Model.Config.TorchDtype), masters!));
         }
         return StageOutcome.Completed;
     }

@@ -111,9 +111,8 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         }
         void Save(long step)
         {
-            using var snapshot = optimizer.Gather(); // every rank: a collective under ZeRO-1
-            context.SaveCheckpoint(step,
-                dir => TrainerCheckpoint.Write(dir, model, d => SaveModel(d, TrainerCheckpoint.MasterSaveDtype(dtype, optimizer.MasterDtype), snapshot.MasterWeights), snapshot, TrainerState(step)),
+            context.SaveCheckpointFromAllRanks(step,
+                dir => TrainerCheckpoint.Write(dir, model, (d, masters) => SaveModel(d, TrainerCheckpoint.MasterSaveDtype(dtype, optimizer.MasterDtype), masters), optimizer, TrainerState(step)),
                 new Dictionary<string, string> { ["kind"] = "prm" });
         }
 
@@ -201,8 +200,8 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
 
         using (var scope = NewDisposeScope())
         {
-            var masters = optimizer.MasterWeights(); // every rank: a collective under ZeRO-1
-            context.WriteOutput(dir => SaveModel(dir, ModelResolver.SaveDtype(o.Model, config.TorchDtype), masters));
+            var masters = optimizer.WriterMasterWeights(); // every rank: a collective under ZeRO-1; null off the writer
+            context.WriteOutput(dir => SaveModel(dir, ModelResolver.SaveDtype(o.Model, config.TorchDtype), masters!));
         }
         log.Information("prm: wrote {Output}", context.OutputDirectory);
         return StageOutcome.Completed;

@@ -130,8 +130,8 @@ public sealed class SftRunner : StageRunner<SftOptions>
 
         using (var scope = NewDisposeScope())
         {
-            var masters = trainer.Optimizer.MasterWeights(); // every rank: a collective under ZeRO-1
-            context.WriteOutput(dir => policy.Save(dir, ModelResolver.SaveDtype(options.Model, policy.Model.Config.TorchDtype), masters));
+            var masters = trainer.Optimizer.WriterMasterWeights(); // every rank: a collective under ZeRO-1; null off the writer
+            context.WriteOutput(dir => policy.Save(dir, ModelResolver.SaveDtype(options.Model, policy.Model.Config.TorchDtype), masters!));
         }
         log.Information("sft: model written to {Output}", context.OutputDirectory);
         return StageOutcome.Completed;
@@ -151,8 +151,7 @@ public sealed class SftRunner : StageRunner<SftOptions>
             ["cursor"] = cursor.Save(),
         };
         trainer.Guard.Save(state);
-        using var snapshot = trainer.Optimizer.Gather(); // every rank: a collective under ZeRO-1
-        context.SaveCheckpoint(step, dir => TrainerCheckpoint.Write(dir, policy, snapshot, trainer.Optimizer.MasterDtype, state), new Dictionary<string, string> { ["kind"] = "sft" });
+        context.SaveCheckpointFromAllRanks(step, dir => TrainerCheckpoint.Write(dir, policy, trainer.Optimizer, state), new Dictionary<string, string> { ["kind"] = "sft" });
     }
 
     private static void RestoreState(SavedCheckpoint checkpoint, LanguageModel policy, SftTrainer trainer, DataCursor cursor, int examples, Serilog.ILogger log)
