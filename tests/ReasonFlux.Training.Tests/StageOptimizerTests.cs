@@ -12,7 +12,7 @@ namespace ReasonFlux.Training.Tests;
 /// <summary>
 /// ZeRO-1 against ZeRO-0: two ranks (two threads of this process, each with its own Gloo group on loopback) step
 /// fp32 and bf16 parameters (fp32 master weights) with sharded state. Each rank contributes half of every summed
-/// gradient, all-reduced and clipped; the weights, master weights and saved moments
+/// gradient, reduced onto the owners and clipped by the global norm; the weights, master weights and saved moments
 /// must be those of one unsharded AdamW given the sums, while each rank holds only part of the state, the
 /// non-writer never holds more than its own while the writer saves, and the per-shard files resume at another world size.
 /// </summary>
@@ -64,8 +64,8 @@ public class StageOptimizerTests
         for (int step = from; step < from + Steps; step++)
         {
             SetGradients(ps, step, dataParallel.WorldSize);
-            dataParallel.AllReduceGradients(ps);
-            norms.Add(nn.utils.clip_grad_norm_(ps, MaxNorm));
+            optimizer.ReduceGradients();
+            norms.Add(optimizer.ClipGradNorm(MaxNorm));
             optimizer.Step(0.01);
             optimizer.ZeroGrad();
         }

@@ -83,6 +83,13 @@ public sealed class DistributedContext : IDisposable
         Collective("broadcast", () => _group.broadcast(t, root));
     }
 
+    /// <summary>In place on <paramref name="root"/>: the sum over ranks (the others' tensors keep what they sent).</summary>
+    public void ReduceSum(Tensor t, int root)
+    {
+        if (_group is null) return;
+        Collective("reduce", () => _group.reduce_sum(t, root));
+    }
+
     /// <summary>Every rank's <paramref name="t"/> stacked along a new first dimension [world, ...].</summary>
     public Tensor AllGather(Tensor t)
     {

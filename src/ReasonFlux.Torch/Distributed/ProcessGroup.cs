@@ -79,6 +79,9 @@ public static unsafe partial class torch
             /// <summary>In place: every rank ends with the root's values.</summary>
             public void broadcast(Tensor t, int root = 0) => NativeStatus.Check(rf_pg_broadcast(G, t.H, root));
 
+            /// <summary>In place on the root: the sum over ranks (the others' tensors keep what they sent; bf16/fp16 go through fp32 on Gloo).</summary>
+            public void reduce_sum(Tensor t, int root) => NativeStatus.Check(rf_pg_reduce_sum(G, t.H, root));
+
             /// <summary>Every rank's tensor stacked along a new first dimension [world, ...].</summary>
             public Tensor all_gather(Tensor t) { nint r; return Tensor.Result(rf_pg_allgather(G, t.H, &r), r); }
 

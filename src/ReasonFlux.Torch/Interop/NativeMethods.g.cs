@@ -125,6 +125,9 @@ internal static unsafe partial class NativeMethods
     internal static partial int rf_pg_reduce_scatter_sum(nint h, TensorHandle input, nint* @out);
 
     [LibraryImport(Library)]
+    internal static partial int rf_pg_reduce_sum(nint h, TensorHandle t, int root);
+
+    [LibraryImport(Library)]
     internal static partial int rf_rms_norm(TensorHandle x, TensorHandle weight, double eps, nint* @out);
 
     [LibraryImport(Library)]

@@ -102,6 +102,40 @@ public sealed class DataParallel
     }
 
     /// <summary>
+    /// ZeRO-1: sums each parameter's gradient over the ranks onto its owner only (a reduce per flat bucket: half an
+    /// all-reduce's traffic), and drops the gradients this rank does not own, since another rank steps them.
+    /// </summary>
+    public void ReduceGradientsToOwners(IReadOnlyList<Tensor> parameters, IReadOnlyList<int> owners)
+    {
+        if (WorldSize == 1) return;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var grads = Gradients(parameters);
+        for (int root = 0; root < WorldSize; root++)
+        {
+            var owned = Enumerable.Range(0, grads.Length).Where(i => owners[i] == root).ToList();
+            foreach (var bucket in Buckets(grads, owned))
+            {
+                using var bucketScope = NewDisposeScope(); // frees each bucket's flat copy before the next
+                var members = bucket.Select(i => grads[i]).ToList();
+                var flat = Flatten(members);
+                _distributed.ReduceSum(flat, root);
+                if (root == Rank)
+                {
+                    Unflatten(flat, members);
+                    continue;
+                }
+                // Another rank steps these: their gradients are freed now, bucket by bucket, not at the end.
+                foreach (var i in bucket)
+                {
+                    parameters[i].grad = null;
+                    grads[i].Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Hands <paramref name="tensors"/>, in order, to <paramref name="write"/> on the writer (rank 0) alone; the
     /// others call it too and send what they own. Consecutive tensors of one owner and dtype travel as one flat
     /// bucket of at most <see cref="BucketBytes"/>, broadcast from the owner (bit exact, unlike a reduce onto zeros,

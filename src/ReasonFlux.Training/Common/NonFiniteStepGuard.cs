@@ -52,7 +52,7 @@ public sealed class NonFiniteStepGuard
     public (double GradNorm, bool Stepped) Step(StageOptimizer optimizer, IReadOnlyList<Tensor> parameters, double loss, double maxGradNorm, double learningRate)
     {
         _gradientFault?.Invoke(parameters);
-        double norm = nn.utils.clip_grad_norm_(parameters, maxGradNorm);
+        double norm = optimizer.ClipGradNorm(maxGradNorm);
         if (double.IsFinite(loss) && double.IsFinite(norm))
         {
             optimizer.Step(learningRate);

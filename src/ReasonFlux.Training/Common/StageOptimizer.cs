@@ -6,7 +6,8 @@ namespace ReasonFlux.Training.Common;
 /// <summary>
 /// A training stage's AdamW. ZeRO-0 (distributed.zero: 0, or one process): every rank holds the moments and master
 /// weights of every parameter and takes the same step. ZeRO-1: parameter i's moments and master weight live only on
-/// its owner rank (<see cref="ParameterShards"/>); once the gradients are all-reduced, each rank steps its own parameters and then broadcasts their new values from each owner in flat buckets, so a
+/// its owner rank (<see cref="ParameterShards"/>); each gradient bucket is reduced onto its owner (not all-reduced),
+/// each rank steps its own parameters and then broadcasts their new values from each owner in flat buckets, so a
 /// rank holds about 1/world of the optimizer state and every rank ends the step with the weights ZeRO-0 computes.
 /// Saving (<see cref="WriterMasterWeights"/>, <see cref="StreamToWriter"/>) is a collective every rank calls: the
 /// owners stream their state to the writer bucket by bucket, so no rank ever holds all of it; state is keyed by
@@ -73,7 +74,38 @@ public sealed class StageOptimizer : IDisposable
         return $"ZeRO-1: rank {_dataParallel.Rank} of {_dataParallel.WorldSize} holds the AdamW moments and master weights of {owned} of {_parameters.Length} parameters ({StateElements} of {all} moment elements)";
     }
 
-    /// <summary>One AdamW step at <paramref name="learningRate"/> on gradients already summed over the ranks (every rank calls it).</summary>
+    /// <summary>
+    /// Sums the gradients over the ranks, where they are needed: ZeRO-0 all-reduces them (every rank steps every
+    /// parameter); ZeRO-1 reduces each onto its owner and drops the rest.
+    /// </summary>
+    public void ReduceGradients()
+    {
+        if (_owners is null) _dataParallel.AllReduceGradients(_parameters);
+        else _dataParallel.ReduceGradientsToOwners(_parameters, _owners);
+    }
+
+    /// <summary>
+    /// Scales the summed gradients to a global L2 norm of at most <paramref name="maxNorm"/> (0 measures without
+    /// clipping) and returns the norm before clipping, the same on every rank. Under ZeRO-1 a rank holds only its
+    /// own gradients, so the owners' squared norms are summed over the ranks (one scalar) first.
+    /// </summary>
+    public double ClipGradNorm(double maxNorm)
+    {
+        if (_owners is null) return nn.utils.clip_grad_norm_(_parameters, maxNorm);
+        var owned = Enumerable.Range(0, _parameters.Length).Where(Owns).Select(i => _parameters[i]).ToArray();
+        double local = nn.utils.clip_grad_norm_(owned, 0);
+        double total = Math.Sqrt(_dataParallel.Distributed.Sum(local * local)[0]);
+        double coef = maxNorm / (total + 1e-6); // torch.nn.utils.clip_grad_norm_'s rule
+        if (maxNorm > 0 && coef < 1.0)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            foreach (var p in owned) p.grad?.mul_(coef);
+        }
+        return total;
+    }
+
+    /// <summary>One AdamW step at <paramref name="learningRate"/> on gradients already summed by <see cref="ReduceGradients"/> (every rank calls it).</summary>
     public void Step(double learningRate)
     {
         _adamw?.step(learningRate);

@@ -98,7 +98,7 @@ public sealed class GrpoUpdate(Qwen2ForCausalLM policy, Qwen2ForCausalLM? refere
                     entropy += stats.EntropySum;
                     tisTruncated += stats.TisTruncatedTokens;
                 }
-                _dataParallel.AllReduceGradients(optimizer.Parameters);
+                optimizer.ReduceGradients();
                 if (_dataParallel.WorldSize > 1) updateLoss = _dataParallel.Distributed.Sum(updateLoss)[0];
                 var (norm, _) = guard.Step(optimizer, optimizer.Parameters, updateLoss, options.Optimizer.MaxGradNorm > 0 ? options.Optimizer.MaxGradNorm : double.PositiveInfinity, learningRate(updates));
                 gradNormSum += norm;

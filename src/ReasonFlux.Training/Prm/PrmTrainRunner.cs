@@ -151,7 +151,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
                 finalSum += sums.FinalLoss;
                 tokens += sums.Tokens;
             }
-            dataParallel.AllReduceGradients(parameters);
+            optimizer.ReduceGradients();
             if (dataParallel.WorldSize > 1)
             {
                 var sums = context.Distributed.Sum(stepSum, finalSum, tokens);

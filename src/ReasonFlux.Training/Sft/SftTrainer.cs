@@ -79,7 +79,7 @@ public sealed class SftTrainer : IDisposable
             summed.div(trained).backward();
             lossSum += summed.ToDouble();
         }
-        _dataParallel.AllReduceGradients(_parameters);
+        Optimizer.ReduceGradients();
         if (_dataParallel.WorldSize > 1)
         {
             var sums = _dataParallel.Distributed.Sum(lossSum, tokens);

@@ -124,6 +124,21 @@ RF_EXPORT int32_t rf_pg_broadcast(rf_pg* h, rf_tensor* t, int32_t root) {
   RF_CATCH
 }
 
+// Sum over ranks into the root's tensor (in place there; the others' tensors are left as they were sent).
+// ZeRO-1 reduces each gradient bucket to the rank that steps it: a reduce moves half an all-reduce's bytes.
+RF_EXPORT int32_t rf_pg_reduce_sum(rf_pg* h, rf_tensor* t, int32_t root) {
+  RF_TRY
+  auto& g = PG(h);
+  auto& x = T(t);
+  std::vector<at::Tensor> v{needs_upcast(g, x) ? x.to(at::kFloat) : x};
+  if (!v[0].is_contiguous()) v[0] = v[0].contiguous();
+  c10d::ReduceOptions opts;
+  opts.rootRank = root;
+  g.pg->reduce(v, opts)->wait();
+  if (g.rank == root && !v[0].is_same(x)) x.copy_(v[0]);
+  RF_CATCH
+}
+
 // Gathers every rank's tensor (same shape) into out [world, ...].
 RF_EXPORT int32_t rf_pg_allgather(rf_pg* h, rf_tensor* t, rf_tensor** out) {
   RF_TRY
@@ -177,6 +192,7 @@ RF_EXPORT int32_t rf_pg_nccl_new(rf_store*, int32_t, int32_t, int64_t, rf_pg**) 
 RF_EXPORT void rf_pg_dispose(rf_pg*) {}
 RF_EXPORT int32_t rf_pg_allreduce_sum(rf_pg*, rf_tensor*) { RF_TRY RF_NO_GLOO RF_CATCH }
 RF_EXPORT int32_t rf_pg_broadcast(rf_pg*, rf_tensor*, int32_t) { RF_TRY RF_NO_GLOO RF_CATCH }
+RF_EXPORT int32_t rf_pg_reduce_sum(rf_pg*, rf_tensor*, int32_t) { RF_TRY RF_NO_GLOO RF_CATCH }
 RF_EXPORT int32_t rf_pg_allgather(rf_pg*, rf_tensor*, rf_tensor**) { RF_TRY RF_NO_GLOO RF_CATCH }
 RF_EXPORT int32_t rf_pg_reduce_scatter_sum(rf_pg*, rf_tensor*, rf_tensor**) { RF_TRY RF_NO_GLOO RF_CATCH }
 RF_EXPORT int32_t rf_pg_barrier(rf_pg*) { RF_TRY RF_NO_GLOO RF_CATCH }
