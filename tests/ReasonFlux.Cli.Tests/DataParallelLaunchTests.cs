@@ -136,6 +136,21 @@ public class DataParallelLaunchTests(TwoRankSftRun run) : IClassFixture<TwoRankS
     }
 
     [Fact]
+    public void OneProcessCheckpoint_ResumesOnTwoZero1Ranks_UnderANewRunName()
+    {
+        var (code, output) = CliProcess.Run(null, Limit, "train", run.Recipe, "--set", "run_name=sft-one-ckpt", "--set", "training.grad_accumulation=4", "--set", "checkpoint.save_every=15");
+        Assert.True(code == 0, output);
+        var checkpoint = Path.Combine(run.RunsDirectory, "sft-one-ckpt", "sft", "step-15");
+        // A run_name never used: neither the run folder nor its sft/ folder exists before the resume creates them.
+        (code, output) = CliProcess.Run(null, Limit, "launch", "--nproc-per-node", "2", "--master-port", TwoRankSftRun.FreePort().ToString(), "--", "train", run.Recipe,
+            "--set", "run_name=sft-zero1-from-one", "--set", "distributed.zero=1", "--resume", checkpoint);
+        Assert.True(code == 0, output);
+        Assert.Contains("resuming from", output);
+        var difference = TwoRankSftRun.MaxDifference(run.Model("sft-dp"), run.Model("sft-zero1-from-one"));
+        Assert.True(difference <= 1e-5, $"max |w_resumed_2ranks_zero1 − w_uninterrupted_2ranks| = {difference}");
+    }
+
+    [Fact]
     public void OnlyRankZeroWrites_OneMetricsLinePerStep()
     {
         var metrics = File.ReadAllLines(Path.Combine(run.RunsDirectory, "sft-dp", "sft", "metrics.jsonl"));

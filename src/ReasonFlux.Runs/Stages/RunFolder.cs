@@ -98,5 +98,9 @@ public sealed class StageFolder
         File.Move(tmp, System.IO.Path.Combine(Path, CompleteFileName), overwrite: true);
     }
 
-    internal void ClearComplete() => File.Delete(System.IO.Path.Combine(Path, CompleteFileName));
+    internal void ClearComplete()
+    {
+        // A new run resumed from another run's checkpoint has no folder for the stage yet: nothing to clear.
+        if (Directory.Exists(Path)) File.Delete(System.IO.Path.Combine(Path, CompleteFileName));
+    }
 }
