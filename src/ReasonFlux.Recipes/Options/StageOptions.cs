@@ -112,10 +112,10 @@ public sealed record PrmDataOptions
     [Doc("Field holding the list of reasoning steps (strings).")]
     public string StepsKey { get; init; } = "steps";
 
-    [Doc("Field holding the per-step targets in [0, 1].")]
+    [Doc("Field holding the per-step targets in [0, 1]; null marks an unlabelled step (no loss term), e.g. PRM800K's steps after the first wrong one.")]
     public string StepTargetsKey { get; init; } = "step_targets";
 
-    [Doc("Field holding the trajectory-level target in [0, 1].")]
+    [Doc("Field holding the trajectory-level target in [0, 1]; null: unlabelled (two-class head only; prm-data writes null when it has no final target).")]
     public string FinalTargetKey { get; init; } = "final_target";
 
     [Doc("Truncate inputs to this many tokens.")]

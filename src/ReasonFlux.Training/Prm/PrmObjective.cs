@@ -9,7 +9,8 @@ namespace ReasonFlux.Training.Prm;
 /// The PRM loss of one micro-batch (reasonflux-prm.md §3.3, §9 item 4): per example
 /// λ_step · (1/T) Σ_t ℓ(p_t, r_t) + λ_final · ℓ(p_final, r_final), where p is P(class 1) at a separator (two-class
 /// head; the final one at the last separator) or the sigmoid output (scalar head, final term only), and ℓ is the
-/// squared error (mse, the paper) or binary cross-entropy (bce, for 0/1 labels; soft targets allowed).
+/// squared error (mse, the paper) or binary cross-entropy (bce, for 0/1 labels; soft targets allowed). T counts the
+/// labelled steps; an example with none has no step term, one with no trajectory target no final term.
 /// </summary>
 public sealed class PrmObjective(PrmLossOptions options, int padTokenId, Device device)
 {
@@ -49,14 +50,16 @@ public sealed class PrmObjective(PrmLossOptions options, int padTokenId, Device 
         int steps = rows.Count;
         for (int b = 0; b < batch.Count; b++)
         {
+            if (batch[b].FinalTarget is not { } final) continue;
             rows.Add((long)b * width + batch[b].FinalPosition);
-            targets.Add(batch[b].FinalTarget);
+            targets.Add(final);
         }
+        int finals = rows.Count - steps;
         var picked = hidden.reshape(batch.Count * width, h).index_select(0, tensor(rows.ToArray(), [rows.Count], device));
         var logp = prm.Score(picked).to(ScalarType.Float32).log_softmax(-1);
         var perRow = RowLoss(logp.select(1, 1), logp.select(1, 0), tensor(targets.ToArray(), [targets.Count], device));
         var stepTerm = perRow.narrow(0, 0, steps).mul(tensor(weights.ToArray(), [steps], device)).sum();
-        var finalTerm = perRow.narrow(0, steps, batch.Count).sum();
+        var finalTerm = perRow.narrow(0, steps, finals).sum();
         var loss = stepTerm.mul(options.LambdaStep).add(finalTerm.mul(options.LambdaFinal));
         return new Sums(loss, stepTerm.ToDouble(), finalTerm.ToDouble(), batch.Sum(e => (long)e.InputIds.Length));
     }
@@ -65,7 +68,7 @@ public sealed class PrmObjective(PrmLossOptions options, int padTokenId, Device 
     {
         var (ids, mask, _) = Pad(batch);
         var p = rm.forward(ids, mask);
-        var target = tensor(batch.Select(e => e.FinalTarget).ToArray(), [batch.Count], device);
+        var target = tensor(batch.Select(e => e.FinalTarget ?? throw new InvalidDataException($"{e.Location}: the scalar head needs a trajectory target")).ToArray(), [batch.Count], device);
         // The head returns sigmoid outputs; clamp before log so a saturated example gives a finite BCE.
         var clamped = p.clamp(1e-7, 1 - 1e-7);
         var finalTerm = RowLoss(clamped.log(), (1.0 - clamped).log(), target, p).sum();

@@ -7,14 +7,17 @@ namespace ReasonFlux.Training.Prm;
 
 /// <summary>
 /// One tokenized training example: the PRM input and what it is regressed towards. Two-class head: one target
-/// per step at its separator, plus the trajectory target at the last separator. Scalar head: the trajectory
-/// target at the last token.
+/// per labelled step at its separator, plus the trajectory target at the last separator. Scalar head: the trajectory
+/// target at the last token. Unlabelled steps (a null target) have no position here; an unlabelled trajectory has a
+/// null <see cref="FinalTarget"/>.
 /// </summary>
-public sealed record PrmTrainingExample(int[] InputIds, int[] StepPositions, float[] StepTargets, int FinalPosition, float FinalTarget, string Location);
+public sealed record PrmTrainingExample(int[] InputIds, int[] StepPositions, float[] StepTargets, int FinalPosition, float? FinalTarget, string Location);
 
 /// <summary>
 /// The PRM training file: one {question, steps: [..], step_targets: [..], final_target} object per line (keys per
-/// <see cref="PrmDataOptions"/>), every target in [0, 1]. Inputs are built by the scorer's own encoder, so
+/// <see cref="PrmDataOptions"/>), every target in [0, 1] or null. A null target is unlabelled and adds no loss term:
+/// PRM800K's convention of no labels after a solution's first wrong step, and what <c>prm-data</c> writes for a
+/// trajectory with no final target. Inputs are built by the scorer's own encoder, so
 /// training and scoring read identical token sequences. An input longer than max_seq_len is cut at the end and
 /// loses the targets of the cut steps (counted in <see cref="TruncatedSteps"/>); one whose first separator does not
 /// fit is an error.
@@ -51,6 +54,8 @@ public sealed class PrmTrainingSet
 
             if (head == PrmHead.Scalar)
             {
+                if (final is null)
+                    throw record.Error($"field \"{data.FinalTargetKey}\" is null: the scalar head trains on the trajectory target alone, so every line needs one");
                 if (input.Truncated) truncatedExamples++;
                 examples.Add(new PrmTrainingExample(input.InputIds, [], [], input.LastPosition, final, record.Location));
                 continue;
@@ -63,16 +68,19 @@ public sealed class PrmTrainingSet
                 truncatedExamples++;
                 truncatedSteps += steps.Length - kept;
             }
-            examples.Add(new PrmTrainingExample(input.InputIds, input.SeparatorPositions, targets[..kept], input.SeparatorPositions[^1], final, record.Location));
+            var labelled = Enumerable.Range(0, kept).Where(i => targets[i] is not null).ToArray();
+            examples.Add(new PrmTrainingExample(input.InputIds, labelled.Select(i => input.SeparatorPositions[i]).ToArray(),
+                labelled.Select(i => targets[i]!.Value).ToArray(), input.SeparatorPositions[^1], final, record.Location));
         }
         return new PrmTrainingSet(examples, truncatedExamples, truncatedSteps);
     }
 
     /// <summary>
-    /// The fields of one line, checked (steps non-empty, one target per step, every target in [0, 1]); throws naming
-    /// file:line. <see cref="Load"/> reads every line through this, <c>train --dry-run</c> the first lines.
+    /// The fields of one line, checked (steps non-empty, one target per step, every target in [0, 1] or null, at least
+    /// one not null); throws naming file:line. <see cref="Load"/> reads every line through this, <c>train --dry-run</c>
+    /// the first lines.
     /// </summary>
-    public static (string Question, string[] Steps, float[] StepTargets, float FinalTarget) ReadFields(JsonlRecord record, PrmDataOptions data)
+    public static (string Question, string[] Steps, float?[] StepTargets, float? FinalTarget) ReadFields(JsonlRecord record, PrmDataOptions data)
     {
         var question = record.GetString(data.QuestionKey);
         var steps = record.GetStringArray(data.StepsKey);
@@ -82,26 +90,30 @@ public sealed class PrmTrainingSet
         var targets = Targets(record, data.StepTargetsKey);
         if (targets.Length != steps.Length)
             throw record.Error($"field \"{data.StepTargetsKey}\" has {targets.Length} targets for {steps.Length} steps");
-        return (question, steps, targets, Target(record, data.FinalTargetKey));
+        var final = Target(record, data.FinalTargetKey);
+        if (final is null && targets.All(t => t is null))
+            throw record.Error($"every target is null (\"{data.StepTargetsKey}\" and \"{data.FinalTargetKey}\"): the line has nothing to train on");
+        return (question, steps, targets, final);
     }
 
-    private static float[] Targets(JsonlRecord record, string key)
+    private static float?[] Targets(JsonlRecord record, string key)
     {
-        if (record.Value[key] is not JsonArray arr) throw record.Error($"field \"{key}\" must be an array of numbers in [0, 1]");
-        var result = new float[arr.Count];
+        if (record.Value[key] is not JsonArray arr) throw record.Error($"field \"{key}\" must be an array of numbers in [0, 1] or nulls");
+        var result = new float?[arr.Count];
         for (int i = 0; i < arr.Count; i++) result[i] = ToTarget(record, arr[i], $"{key}\"[{i}]");
         return result;
     }
 
-    private static float Target(JsonlRecord record, string key) =>
-        record.Value.ContainsKey(key) ? ToTarget(record, record.Value[key], key + "\"") : throw record.Error($"missing required field \"{key}\"");
+    private static float? Target(JsonlRecord record, string key) =>
+        record.Value.ContainsKey(key) ? ToTarget(record, record.Value[key], key + "\"") : throw record.Error($"missing required field \"{key}\" (null when unlabelled)");
 
-    private static float ToTarget(JsonlRecord record, JsonNode? node, string what)
+    private static float? ToTarget(JsonlRecord record, JsonNode? node, string what)
     {
+        if (node is null) return null;
         double v = double.NaN;
         if (node is JsonValue value && value.TryGetValue<double>(out var d)) v = d;
         else if (node is JsonValue b && b.TryGetValue<bool>(out var flag)) v = flag ? 1 : 0;
-        if (!(v >= 0 && v <= 1)) throw record.Error($"field \"{what} must be a number in [0, 1], got {node?.ToJsonString() ?? "null"}");
+        if (!(v >= 0 && v <= 1)) throw record.Error($"field \"{what} must be a number in [0, 1] or null, got {node.ToJsonString()}");
         return (float)v;
     }
 }
