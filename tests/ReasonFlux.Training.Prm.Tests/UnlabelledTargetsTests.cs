@@ -22,10 +22,7 @@ public class UnlabelledTargetsTests
     public void NullTargets_HaveNoPosition_AndTheStepTermAveragesTheLabelledSteps()
     {
         using var dir = new TempDir();
-        var baseDir = BuiltinModels.Materialize("builtin:tiny", dir["base"], 3);
-        var files = PrmTokenizerFiles.Prepare(baseDir, "<extra_0>", Qwen2Config.Load(baseDir).VocabSize, null);
-        var encoder = new PrmInputEncoder(files.Tokenizer, files.Template, PrmHeadKind.TwoClass,
-            new PrmScoringOptions { Mode = PrmScoringMode.Paper, SeparatorToken = "<extra_0>", MaxTokens = 256, ScalarMaxTokens = 256 });
+        var (baseDir, encoder) = TinyBase(dir, PrmHeadKind.TwoClass);
         var lines = new (JsonNode?[] Steps, JsonNode? Final)[]
         {
             ([1, 0, 1], 1),          // every target
@@ -96,14 +93,20 @@ public class UnlabelledTargetsTests
     public void TheScalarHead_RefusesANullTrajectoryTarget()
     {
         using var dir = new TempDir();
-        var baseDir = BuiltinModels.Materialize("builtin:tiny", dir["base"], 3);
-        var files = PrmTokenizerFiles.Prepare(baseDir, "<extra_0>", Qwen2Config.Load(baseDir).VocabSize, null);
-        var encoder = new PrmInputEncoder(files.Tokenizer, files.Template, PrmHeadKind.Scalar,
-            new PrmScoringOptions { Mode = PrmScoringMode.Paper, SeparatorToken = "<extra_0>", MaxTokens = 256, ScalarMaxTokens = 256 });
+        var (_, encoder) = TinyBase(dir, PrmHeadKind.Scalar);
         var path = Path.Combine(dir.Path, "prm.jsonl");
         File.WriteAllLines(path, ["""{"question": "q", "steps": ["a", "b"], "step_targets": [1, 0], "final_target": null}"""]);
         var e = Assert.Throws<InvalidDataException>(() => PrmTrainingSet.Load(new PrmDataOptions { Train = path, MaxSeqLen = 256 }, PrmHead.Scalar, encoder));
         Assert.Contains("prm.jsonl:1", e.Message);
         Assert.Contains("scalar head", e.Message);
+    }
+
+    /// <summary>builtin:tiny written into <paramref name="dir"/> and the trainer's encoder over its tokenizer.</summary>
+    private static (string BaseDir, PrmInputEncoder Encoder) TinyBase(TempDir dir, PrmHeadKind head)
+    {
+        var baseDir = BuiltinModels.Materialize("builtin:tiny", dir["base"], 3);
+        var files = PrmTokenizerFiles.Prepare(baseDir, "<extra_0>", Qwen2Config.Load(baseDir).VocabSize, null);
+        return (baseDir, new PrmInputEncoder(files.Tokenizer, files.Template, head,
+            new PrmScoringOptions { Mode = PrmScoringMode.Paper, SeparatorToken = "<extra_0>", MaxTokens = 256, ScalarMaxTokens = 256 }));
     }
 }
