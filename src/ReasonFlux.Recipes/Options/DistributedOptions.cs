@@ -29,7 +29,7 @@ public sealed record DistributedOptions
     [ValueRange(1, 86400)]
     public int TimeoutS { get; init; } = 600;
 
-    [Doc("ZeRO stage: 0 replicates the AdamW moments and master weights on every rank; 1 shards them (each rank holds and steps about 1/world of the parameters, whole parameters, then broadcasts its updated ones): the same weights, 1/world of the optimizer memory. Checkpoints hold the full state by parameter, so a run resumes with any world size and either stage.")]
+    [Doc("ZeRO stage: 0 replicates the AdamW moments and master weights on every rank; 1 shards them (each rank holds and steps about 1/world of the parameters, whole parameters, then broadcasts its updated ones): the same weights, 1/world of the optimizer memory. Checkpoints hold the full state, one optimizer-shard-K-of-N.safetensors per owner (written by rank 0 as the owners stream them) indexed by parameter name, so a run resumes with any world size and either stage.")]
     [ValueRange(0, 1)]
     public int Zero { get; init; }
 }

@@ -1,0 +1,249 @@
+#!/usr/bin/python3
+"""Probe: can a ReasonFlux-style PRM (two-class head read at step separators), trained from the quickstart's tiny SFT
+policy, learn to check the policy's own arithmetic slips? A standalone PyTorch re-creation of the quickstart (same task
+shape, byte tokens, a 2-layer 64-wide Qwen2-like model, SFT 1000 steps at 3e-3, T 0.7 samples); not the product code.
+Run with Debian's python3-torch (1.13), one thread: /usr/bin/python3 docs/experiments/quickstart_prm_probe.py --help.
+Findings and the measured table: docs/experiments/quickstart-prm-probe.md.
+"""
+import argparse, collections, copy, math, os, random, re, sys, time
+import torch, torch.nn as nn, torch.nn.functional as F
+torch.set_num_threads(1)
+IMS, IME, EOS, SEP = 256, 257, 258, 259
+V = 262
+def gen_problem(r):
+    while True:
+        v = r.randint(10, 99); start = v; ops = []
+        for _ in range(3):
+            a, b = divmod(v, 10)
+            adds = [d for d in range(1, 10) if b + d <= 9]
+            subs = [d for d in range(1, 10) if b - d >= 0 and v - d >= 10]
+            add = bool(adds) and (not subs or r.random() < .5)
+            if not adds and not subs: break
+            d = r.choice(adds if add else subs); op = '+' if add else '-'
+            ops.append((op, d)); v = v + d if add else v - d
+        if len(ops) == 3: return start, ops
+def steps_of(start, ops, slip_at=None, slip=0, restart=False):
+    v = start; st = []; truth = start
+    for i, (op, d) in enumerate(ops):
+        r = (v + d if op == '+' else v - d); truth = (truth + d if op == '+' else truth - d)
+        if i == slip_at: r += slip
+        st.append((v, op, d, r)); v = truth if restart else r
+    return st, v
+def text(start, ops): return "Compute %d%s." % (start, "".join(" %s %d" % o for o in ops))
+def stxt(s): return "%d %s %d = %d" % s
+def completion(st, ans): return "<think>\n" + "\n\n".join(map(stxt, st)) + "\n</think>\n\n\\boxed{%d}" % ans
+def prompt_ids(q): return [IMS] + list(b"user\n" + q.encode()) + [IME] + list(b"\n") + [IMS] + list(b"assistant\n")
+def label(start, ops, stepstrs):
+    truth, _ = steps_of(start, ops); out = []; ok = True
+    for i, s in enumerate(stepstrs):
+        good = ok and i < len(truth) and s.strip() == stxt(truth[i]); out.append(good); ok = ok and good
+    return out
+class RMS(nn.Module):
+    def __init__(s, d): super().__init__(); s.w = nn.Parameter(torch.ones(d))
+    def forward(s, x): return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * s.w
+def rope(x, pos):
+    d = x.shape[-1]; inv = 1.0 / (10000 ** (torch.arange(0, d, 2).float() / d)); f = pos[:, None].float() * inv[None]
+    cos, sin = torch.cat([f.cos()] * 2, -1), torch.cat([f.sin()] * 2, -1)
+    x1, x2 = x[..., :d // 2], x[..., d // 2:]; return x * cos + torch.cat([-x2, x1], -1) * sin
+class Block(nn.Module):
+    def __init__(s, h=64, nh=4, inter=176):
+        super().__init__(); s.nh = nh; s.n1 = RMS(h); s.n2 = RMS(h)
+        s.q = nn.Linear(h, h); s.k = nn.Linear(h, h); s.v = nn.Linear(h, h); s.o = nn.Linear(h, h, bias=False)
+        s.g = nn.Linear(h, inter, bias=False); s.u = nn.Linear(h, inter, bias=False); s.dn = nn.Linear(inter, h, bias=False)
+    def forward(s, x):
+        B, T, H = x.shape; y = s.n1(x); pos = torch.arange(T)
+        q, k, v = [t(y).view(B, T, s.nh, H // s.nh).transpose(1, 2) for t in (s.q, s.k, s.v)]
+        q, k = rope(q, pos), rope(k, pos)
+        a = F.softmax((q @ k.transpose(-1, -2)) / math.sqrt(H // s.nh) + torch.full((T, T), -1e9).triu(1), -1) @ v
+        x = x + s.o(a.transpose(1, 2).reshape(B, T, H)); y = s.n2(x)
+        return x + s.dn(F.silu(s.g(y)) * s.u(y))
+class LM(nn.Module):
+    def __init__(s, L=2, h=64):
+        super().__init__(); s.emb = nn.Embedding(V, h); s.blocks = nn.ModuleList([Block(h) for _ in range(L)]); s.norm = RMS(h)
+        nn.init.normal_(s.emb.weight, std=0.02)
+    def hidden(s, ids):
+        x = s.emb(ids)
+        for b in s.blocks: x = b(x)
+        return s.norm(x)
+    def forward(s, ids): return s.hidden(ids) @ s.emb.weight.T
+def pad(seqs, val=0):
+    T = max(map(len, seqs)); return torch.tensor([q + [val] * (T - len(q)) for q in seqs])
+def sft(model, data, steps, lr, bs=16, seed=1, wd=0.1):
+    r = random.Random(seed); opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=wd)
+    for it in range(steps):
+        for g in opt.param_groups: g['lr'] = lr * min(1, (it + 1) / 20)
+        batch = [data[r.randrange(len(data))] for _ in range(bs)]
+        ids = [p + c for p, c in batch]; tgt = [[-100] * (len(p) - 1) + c + [-100] for p, c in batch]
+        x = pad(ids); y = pad(tgt, -100)[:, :x.shape[1]]
+        loss = F.cross_entropy(model(x).flatten(0, 1), y.flatten(), ignore_index=-100)
+        opt.zero_grad(); loss.backward(); opt.step()
+        if it % 250 == 0: print("sft", it, round(loss.item(), 3), flush=True)
+@torch.no_grad()
+def sample(model, prompts, n, T=0.7, max_new=64, seed=0):
+    g = torch.Generator().manual_seed(seed); outs = []
+    seqs = [p for p in prompts for _ in range(n)]
+    for c in range(0, len(seqs), 400):
+        ch = [list(s) for s in seqs[c:c + 400]]; done = [False] * len(ch); gen = [[] for _ in ch]
+        for _ in range(max_new):
+            L = [len(s) for s in ch]; x = pad(ch); logits = model(x)[torch.arange(len(ch)), torch.tensor(L) - 1]
+            tok = torch.multinomial(F.softmax(logits / T, -1), 1, generator=g)[:, 0].tolist()
+            for i, t in enumerate(tok):
+                if done[i]: continue
+                if t in (IME, EOS): done[i] = True; continue
+                ch[i].append(t); gen[i].append(t)
+            if all(done): break
+        outs += [bytes(b for b in s if b < 256).decode('latin1') for s in gen]
+    return outs
+def parse(comp):
+    if "</think>" not in comp: return None, None
+    th, resp = comp.split("</think>", 1); th = th.replace("<think>", "").strip()
+    m = re.search(r"\\boxed\{(-?\d+)\}", resp); return th.split("\n\n"), (int(m.group(1)) if m else None)
+def prm_ids(q, stepstrs, resp):
+    ids = prompt_ids(q) + list(b"<think>\n"); pos = []
+    for s in stepstrs: ids += list(s.encode()); pos.append(len(ids)); ids.append(SEP)
+    ids += list(resp.encode()); pos.append(len(ids)); ids.append(SEP); return ids, pos
+class PRM(nn.Module):
+    def __init__(s, lm): super().__init__(); s.lm = lm; H = lm.emb.weight.shape[1]; s.head = nn.Sequential(nn.Linear(H, H), nn.ReLU(), nn.Linear(H, 2))
+    def forward(s, ids): return s.head(s.lm.hidden(ids))
+def expand(lm, n):
+    lm = copy.deepcopy(lm)
+    for _ in range(n):
+        b = copy.deepcopy(lm.blocks[-1]); nn.init.zeros_(b.o.weight); nn.init.zeros_(b.dn.weight); lm.blocks.append(b)
+    return lm
+def train_prm(prm, data, steps, lr, bs=16, seed=1, lm_aux=0.0):
+    r = random.Random(seed); opt = torch.optim.AdamW([q for q in prm.parameters() if q.requires_grad], lr=lr, weight_decay=0.0)
+    for it in range(steps):
+        f = min(1, (it + 1) / 10) * 0.5 * (1 + math.cos(math.pi * it / steps))
+        for g in opt.param_groups: g['lr'] = lr * f
+        batch = [data[r.randrange(len(data))] for _ in range(bs)]
+        x = pad([b[0] for b in batch]); logits = prm(x)
+        rows = torch.tensor([i for i, b in enumerate(batch) for _ in b[1]]); cols = torch.tensor([p for b in batch for p in b[1]])
+        y = torch.tensor([t for b in batch for t in b[2]])
+        loss = F.cross_entropy(logits[rows, cols], y)
+        opt.zero_grad(); loss.backward(); opt.step()
+        if it % 250 == 0: print("prm", it, round(loss.item(), 3), flush=True)
+@torch.no_grad()
+def prm_score(prm, items):
+    out = []
+    for c in range(0, len(items), 200):
+        ch = items[c:c + 200]; x = pad([i[0] for i in ch]); p = F.softmax(prm(x), -1)[..., 1]
+        out += [[p[j, q].item() for q in it[1]] for j, it in enumerate(ch)]
+    return out
+def auc(pos, neg):
+    if not pos or not neg: return float('nan')
+    s = sorted([(v, 1) for v in pos] + [(v, 0) for v in neg]); rank = 0; r1 = 0
+    for i, (v, l) in enumerate(s):
+        if l: r1 += i + 1
+    return (r1 - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
+
+OFFSETS = [1, -1, 10, -10, 2, -2, 9, -9, 11, -11]  # the quickstart's TraceWriter error offsets
+
+
+def policy(cache, rng):
+    if cache and os.path.exists(cache):
+        state, evalp, samples = torch.load(cache); lm = LM(); lm.load_state_dict(state); return lm, evalp, samples
+    evalp = [gen_problem(rng) for _ in range(200)]
+    sftd = []
+    for _ in range(20000):
+        s, o = gen_problem(rng); st, ans = steps_of(s, o)
+        sftd.append((prompt_ids(text(s, o)), list(completion(st, ans).encode()) + [IME]))
+    lm = LM(); sft(lm, sftd, 1000, 3e-3)
+    samples = sample(lm, [prompt_ids(text(s, o)) for s, o in evalp], 8, max_new=80)
+    if cache: torch.save((lm.state_dict(), evalp, samples), cache)
+    return lm, evalp, samples
+
+
+def prm_record(args, pr, s, o, kind):
+    def wrong(v):
+        if args.errors == 'ones-digit': return v - v % 10 + pr.choice([x for x in range(10) if x != v % 10])
+        for _ in range(21):
+            c = v + pr.choice(OFFSETS)
+            if 10 <= c <= 99: return c
+        return v + 1
+    truth, ans = steps_of(s, o)
+    if kind == 'correct': st, a = truth, ans
+    elif kind == 'flawed':  # a wrong step, then the true value again: right answer
+        at = pr.randrange(2); st = [list(x) for x in truth]; st[at][3] = wrong(st[at][3]); st = [tuple(x) for x in st]; a = ans
+    else:  # wrong: the error carries forward
+        at = pr.randrange(3); v = s; st = []
+        for j, (op, d) in enumerate(o):
+            res = v + d if op == '+' else v - d
+            if j == at: res = wrong(res)
+            st.append((v, op, d, res)); v = res
+        a = v
+    strs = [stxt(x) for x in st]; lab = label(s, o, strs); clean = all(lab) and a == ans
+    ids, pos = prm_ids(text(s, o), strs, "\\boxed{%d}" % a)
+    tg = [int(l) for l in lab] + [int(clean)]
+    if args.read == 'digit': pos = [q - 1 for q in pos]
+    if args.labels == 'first-error' and 0 in tg[:-1]:  # PRM800K's convention: no labels after the first wrong step
+        first = tg.index(0); pos, tg = pos[:first + 1], tg[:first + 1]
+    return ids, pos, tg
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--errors', choices=['offsets', 'ones-digit'], default='offsets', help="PRM data errors: the quickstart's offsets, or a wrong ones digit (the policy's errors)")
+    ap.add_argument('--kinds', default='correct,flawed,wrong', help='traces per PRM problem')
+    ap.add_argument('--problems', type=int, default=400)
+    ap.add_argument('--steps', type=int, default=2000)
+    ap.add_argument('--expand', type=int, default=0, help='LLaMA-Pro block expansion: identity-initialised copies of the last block')
+    ap.add_argument('--freeze', action='store_true', help='train only the expanded blocks and the head')
+    ap.add_argument('--labels', choices=['all', 'first-error'], default='all')
+    ap.add_argument('--read', choices=['separator', 'digit'], default='separator', help='position the head reads: the separator, or the token before it')
+    ap.add_argument('--confidence', action='store_true', help="score by the policy's own min token log-prob instead of a PRM")
+    ap.add_argument('--cache', default='/tmp/quickstart_prm_probe_policy.pt')
+    args = ap.parse_args()
+    torch.set_num_threads(1); torch.manual_seed(1)
+    lm, evalp, samples = policy(args.cache, random.Random(1))
+    graded = []
+    for i, (s, o) in enumerate(evalp):
+        ans = steps_of(s, o)[1]
+        for k in range(8):
+            st, a = parse(samples[i * 8 + k]); graded.append((i, st, a, a == ans))
+    print("policy pass@1", sum(g[3] for g in graded) / len(graded))
+    steps_scores = [None] * len(graded)
+    if args.confidence:
+        with torch.no_grad():
+            for c in range(0, len(graded), 200):
+                ch = [(prompt_ids(text(*evalp[g[0]])), list(samples[c + j].encode('latin1'))) for j, g in enumerate(graded[c:c + 200])]
+                lp = F.log_softmax(lm(pad([p + q for p, q in ch])), -1)
+                for j, (p, q) in enumerate(ch):
+                    ids = p + q; steps_scores[c + j] = [min(lp[j, t - 1, ids[t]].item() for t in range(len(p), len(ids)))]
+        scores = [x[0] for x in steps_scores]
+    else:
+        pr = random.Random(7)
+        data = [prm_record(args, pr, *gen_problem(pr), k) for _ in range(args.problems) for k in args.kinds.split(',')]
+        torch.manual_seed(2)
+        prm = PRM(expand(lm, args.expand))
+        if args.freeze:
+            for q in list(prm.lm.emb.parameters()) + [p for b in prm.lm.blocks[:len(prm.lm.blocks) - args.expand] for p in b.parameters()]: q.requires_grad_(False)
+        t0 = time.time(); train_prm(prm, data, args.steps, 2e-3); print("prm seconds", round(time.time() - t0))
+        idx, items = [], []
+        for n, (i, st, a, ok) in enumerate(graded):
+            if st is None or a is None: continue
+            ids, pos = prm_ids(text(*evalp[i]), st, "\\boxed{%d}" % a)
+            if args.read == 'digit': pos = [q - 1 for q in pos]
+            idx.append(n); items.append((ids, pos))
+        for n, s_ in zip(idx, prm_score(prm, items)): steps_scores[n] = s_
+        scores = [-1e9 if s_ is None else sum(s_[:-1]) / max(1, len(s_) - 1) + s_[-1] for s_ in steps_scores]  # mean(steps) + final, alpha 1
+        pos_, neg_, first = [], [], []
+        for (i, st, a, ok), s_ in zip(graded, steps_scores):
+            if s_ is None: continue
+            lab = label(*evalp[i], st)
+            for j, (l, v) in enumerate(zip(lab, s_[:-1])):
+                (pos_ if l else neg_).append(v)
+                if j == 0 or lab[j - 1]: first.append((v, l))
+        print("step AUC", round(auc(pos_, neg_), 3), "| up to the first error", round(auc([v for v, l in first if l], [v for v, l in first if not l]), 3))
+    print("trajectory AUC", round(auc([s for s, g in zip(scores, graded) if g[3]], [s for s, g in zip(scores, graded) if not g[3] and s > -1e8]), 3))
+    for N in (1, 2, 4, 8):
+        bon = maj = 0
+        for i in range(200):
+            gs = [(graded[i * 8 + k], scores[i * 8 + k]) for k in range(N)]
+            bon += max(gs, key=lambda t: t[1])[0][3]
+            cnt = collections.Counter(g[2] for g, _ in gs if g[2] is not None)
+            maj += bool(cnt) and cnt.most_common(1)[0][0] == steps_of(*evalp[i])[1]
+        print(f"N {N}: best-of-N {bon / 200:.3f}  majority {maj / 200:.3f}")
+
+
+if __name__ == '__main__':
+    main()
