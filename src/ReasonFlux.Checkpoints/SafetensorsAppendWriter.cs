@@ -11,8 +11,6 @@ namespace ReasonFlux.Checkpoints;
 /// </summary>
 public sealed class SafetensorsAppendWriter : IDisposable
 {
-    private const int WriteBufferSize = 4 * 1024 * 1024;
-
     private readonly string _path;
     private readonly string _temp;
     private readonly FileStream _stream;
@@ -27,20 +25,7 @@ public sealed class SafetensorsAppendWriter : IDisposable
         _path = path;
         _temp = path + ".tmp";
         _expectedBytes = 8 + header.Length + order.Sum(t => t.ByteLength);
-        try
-        {
-            // Reserving the whole file first makes one that cannot fit fail before anything is streamed; .NET reports
-            // a failed reservation as a plain IOException, hence the free-space check (as SafetensorsWriter does).
-            _stream = new FileStream(_temp, new FileStreamOptions
-            {
-                Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, BufferSize = WriteBufferSize, PreallocationSize = _expectedBytes,
-            });
-        }
-        catch (IOException e) when (DiskSpace.IsFull(e) || DiskSpace.FreeBytes(_temp) is >= 0 and var free && free < _expectedBytes)
-        {
-            TryDelete(_temp);
-            throw DiskFullException.For(path, _expectedBytes, e);
-        }
+        _stream = ReservedFile.Create(_temp, path, _expectedBytes, FileMode.Create);
         Span<byte> prefix = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)header.Length);
         Append(prefix);
@@ -81,11 +66,6 @@ public sealed class SafetensorsAppendWriter : IDisposable
         if (_committed) return;
         // A stream whose write failed retries its buffered bytes on Dispose and fails again.
         try { _stream.Dispose(); } catch (IOException) { }
-        TryDelete(_temp);
-    }
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { }
+        ReservedFile.TryDelete(_temp);
     }
 }

@@ -15,8 +15,6 @@ namespace ReasonFlux.Checkpoints;
 /// </summary>
 public static class SafetensorsWriter
 {
-    private const int WriteBufferSize = 4 * 1024 * 1024;
-
     /// <summary>Writes one .safetensors file with all <paramref name="tensors"/> (tied aliases in the options are skipped).</summary>
     public static void WriteFile(string path, IEnumerable<TensorWriteSource> tensors, SafetensorsWriteOptions? options = null)
     {
@@ -31,7 +29,7 @@ public static class SafetensorsWriter
         }
         catch
         {
-            TryDelete(temp);
+            ReservedFile.TryDelete(temp);
             throw;
         }
     }
@@ -96,7 +94,7 @@ public static class SafetensorsWriter
         }
         finally
         {
-            foreach (var (temp, _) in temps) TryDelete(temp);
+            foreach (var (temp, _) in temps) ReservedFile.TryDelete(temp);
         }
     }
 
@@ -192,21 +190,7 @@ public static class SafetensorsWriter
         byte[] header = SafetensorsHeaderJson.Build(options.Metadata, planned);
         string temp = TemporaryName(finalPath);
         long fileBytes = 8 + header.Length + planned.Sum(p => p.Source.ByteLength);
-        FileStream fs;
-        try
-        {
-            // Reserving the whole file first makes one that cannot fit fail before gigabytes are written. .NET reports
-            // a failed reservation as a plain IOException, hence the free-space check.
-            fs = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = WriteBufferSize, PreallocationSize = fileBytes,
-            });
-        }
-        catch (IOException e) when (DiskSpace.IsFull(e) || DiskSpace.FreeBytes(temp) is >= 0 and var free && free < fileBytes)
-        {
-            TryDelete(temp);
-            throw DiskFullException.For(finalPath, fileBytes, e);
-        }
+        var fs = ReservedFile.Create(temp, finalPath, fileBytes, FileMode.CreateNew);
         try
         {
             Span<byte> prefix = stackalloc byte[8];
@@ -227,13 +211,13 @@ public static class SafetensorsWriter
         catch (IOException e) when (DiskSpace.IsFull(e))
         {
             DisposeQuietly(fs);
-            TryDelete(temp);
+            ReservedFile.TryDelete(temp);
             throw DiskFullException.For(finalPath, fileBytes, e);
         }
         catch
         {
             DisposeQuietly(fs);
-            TryDelete(temp);
+            ReservedFile.TryDelete(temp);
             throw;
         }
     }
@@ -265,18 +249,4 @@ public static class SafetensorsWriter
 
     private static string TemporaryName(string finalPath) =>
         $"{finalPath}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
 }
