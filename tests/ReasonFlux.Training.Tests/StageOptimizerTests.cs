@@ -196,6 +196,17 @@ public class StageOptimizerTests
         File.Delete(shard);
         var missing = Assert.Throws<FileNotFoundException>(() => Train(new DataParallel(DistributedContext.Single), shard: false, dir["again"], resume: dir.Path));
         Assert.Contains(shard, missing.Message);
+
+        // An index whose entry is not a file name (a number, a path out of the folder) names the index and the parameter.
+        var index = dir[OptimizerShardFiles.IndexFile];
+        var text = File.ReadAllText(index);
+        foreach (var bad in new[] { "3", "\"../x.safetensors\"" })
+        {
+            File.WriteAllText(index, System.Text.RegularExpressions.Regex.Replace(text, "\"optimizer-shard-0-of-1\\.safetensors\"", bad));
+            var wrong = Assert.Throws<InvalidDataException>(() => Train(new DataParallel(DistributedContext.Single), shard: false, dir["again"], resume: dir.Path));
+            Assert.Contains(index, wrong.Message);
+            Assert.Contains("no optimizer shard for", wrong.Message);
+        }
     }
 
     [Fact]

@@ -108,7 +108,7 @@ public static class OptimizerShardFiles
         JsonObject map;
         try { map = JsonNode.Parse(File.ReadAllText(indexPath))!["weight_map"]!.AsObject(); }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException) { throw new InvalidDataException($"{indexPath}: not an optimizer index ({e.Message})"); }
-        return names.Select(n => map[n] is JsonValue f && f.GetValue<string>() is var file && file.IndexOfAny(['/', '\\']) < 0
+        return names.Select(n => map[n] is JsonValue f && f.TryGetValue<string>(out var file) && file.IndexOfAny(['/', '\\']) < 0
             ? file
             : throw new InvalidDataException($"{indexPath}: no optimizer shard for \"{n}\"")).ToArray();
     }
