@@ -8,7 +8,7 @@ Findings and the measured table: docs/experiments/quickstart-prm-probe.md.
 import argparse, collections, copy, math, os, random, re, sys, time
 import torch, torch.nn as nn, torch.nn.functional as F
 torch.set_num_threads(1)
-IMS, IME, EOS, SEP = 256, 257, 258, 259
+IMS, IME, EOS, SEP = 256, 257, 258, 259  # SEP: <extra_0>, never seen in SFT; --separator newline sets it to "\n"
 V = 262
 def gen_problem(r):
     while True:
@@ -190,9 +190,12 @@ def main():
     ap.add_argument('--freeze', action='store_true', help='train only the expanded blocks and the head')
     ap.add_argument('--labels', choices=['all', 'first-error'], default='all')
     ap.add_argument('--read', choices=['separator', 'digit'], default='separator', help='position the head reads: the separator, or the token before it')
+    ap.add_argument('--separator', choices=['extra_0', 'newline'], default='extra_0', help='the separator token: a fresh special token, or "\\n", which the policy was trained on')
     ap.add_argument('--confidence', action='store_true', help="score by the policy's own min token log-prob instead of a PRM")
     ap.add_argument('--cache', default='/tmp/quickstart_prm_probe_policy.pt')
     args = ap.parse_args()
+    global SEP
+    if args.separator == 'newline': SEP = 10
     torch.set_num_threads(1); torch.manual_seed(1)
     lm, evalp, samples = policy(args.cache, random.Random(1))
     graded = []
