@@ -4,13 +4,13 @@ namespace ReasonFlux.Cli.Tests;
 
 /// <summary>
 /// Data-parallel GRPO through launch: each rank samples its own prompts' groups (the groups one process samples, by
-/// per-prompt random streams), the run ends with the weights of one process with twice the accumulation, and rank
-/// 0's metrics cover both ranks' groups.
+/// per-prompt random streams), the run ends with the weights of one process with twice the accumulation (and of
+/// ZeRO-1 on the same two ranks), and rank 0's metrics cover both ranks' groups.
 /// </summary>
 public class GrpoDataParallelTests
 {
     [Fact]
-    public void TwoRanks_EndWithTheWeightsOfOneProcessWithTwiceTheAccumulation_AndSplitThePrompts()
+    public void TwoRanks_EndWithTheWeightsOfOneProcessWithTwiceTheAccumulation_AndOfZero1_AndSplitThePrompts()
     {
         using var dir = new TempDir();
         var limit = TimeSpan.FromMinutes(4);
@@ -60,6 +60,14 @@ public class GrpoDataParallelTests
         }
         // 2 ranks × 2 prompts × 4 rollouts = 16 sequences; rollout/batches sums both ranks' generation batches.
         Assert.Equal(2, (double)dp[0]["rollout/batches"]!);
+
+        // ZeRO-1 (AdamW state sharded over the two ranks, gradients reduced to their owners) ends with the same weights.
+        (code, output) = CliProcess.Run(null, limit, "launch", "--nproc-per-node", "2", "--master-port", TwoRankSftRun.FreePort().ToString(), "--",
+            "train", recipe, "--set", "run_name=grpo-zero1", "--set", "distributed.zero=1");
+        Assert.True(code == 0, output);
+        Assert.Contains("ZeRO-1: rank 0 of 2 holds", output);
+        difference = TwoRankSftRun.MaxDifference(Run("grpo-dp", "output/model.safetensors"), Run("grpo-zero1", "output/model.safetensors"));
+        Assert.True(difference <= 1e-5, $"max |w_zero1 − w_zero0| = {difference}");
 
         // An odd prompts_per_step cannot keep whole groups on the ranks: refused, naming the key.
         (code, output) = CliProcess.Run(null, limit, "launch", "--nproc-per-node", "2", "--master-port", TwoRankSftRun.FreePort().ToString(), "--",
