@@ -67,19 +67,11 @@ public sealed class DataParallel
         if (WorldSize == 1) return;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        for (int root = 0; root < WorldSize; root++)
+        ForEachOwnerBucket(tensors, owners, (root, bucket, flat) =>
         {
-            var owned = Enumerable.Range(0, tensors.Count).Where(i => owners[i] == root).ToList();
-            foreach (var bucket in Buckets(tensors, owned))
-            {
-                // One bucket's flat copy at a time: a scope over the whole loop would keep every bucket's until the end.
-                using var bucketScope = NewDisposeScope();
-                var members = bucket.Select(i => tensors[i]).ToList();
-                var flat = Flatten(members);
-                _distributed.Broadcast(flat, root);
-                Unflatten(flat, members);
-            }
-        }
+            _distributed.Broadcast(flat, root);
+            Unflatten(flat, bucket.Select(i => tensors[i]).ToList());
+        });
     }
 
     /// <summary>Sums every parameter's gradient over the ranks (a missing gradient counts as zero).</summary>
@@ -111,28 +103,21 @@ public sealed class DataParallel
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var grads = Gradients(parameters);
-        for (int root = 0; root < WorldSize; root++)
+        ForEachOwnerBucket(grads, owners, (root, bucket, flat) =>
         {
-            var owned = Enumerable.Range(0, grads.Length).Where(i => owners[i] == root).ToList();
-            foreach (var bucket in Buckets(grads, owned))
+            _distributed.ReduceSum(flat, root);
+            if (root == Rank)
             {
-                using var bucketScope = NewDisposeScope(); // frees each bucket's flat copy before the next
-                var members = bucket.Select(i => grads[i]).ToList();
-                var flat = Flatten(members);
-                _distributed.ReduceSum(flat, root);
-                if (root == Rank)
-                {
-                    Unflatten(flat, members);
-                    continue;
-                }
-                // Another rank steps these: their gradients are freed now, bucket by bucket, not at the end.
-                foreach (var i in bucket)
-                {
-                    parameters[i].grad = null;
-                    grads[i].Dispose();
-                }
+                Unflatten(flat, bucket.Select(i => grads[i]).ToList());
+                return;
             }
-        }
+            // Another rank steps these: their gradients are freed now, bucket by bucket, not at the end.
+            foreach (var i in bucket)
+            {
+                parameters[i].grad = null;
+                grads[i].Dispose();
+            }
+        });
     }
 
     /// <summary>
@@ -216,6 +201,24 @@ public sealed class DataParallel
             grads[i] = parameters[i].grad!;
         }
         return grads;
+    }
+
+    /// <summary>
+    /// For each owner rank in turn, each flat bucket of the tensors it owns: <paramref name="run"/> gets the owner, the
+    /// bucket's indices and its tensors' flat copy on the collective device, which is freed before the next bucket.
+    /// </summary>
+    private void ForEachOwnerBucket(IReadOnlyList<Tensor> tensors, IReadOnlyList<int> owners, Action<int, List<int>, Tensor> run)
+    {
+        for (int root = 0; root < WorldSize; root++)
+        {
+            var owned = Enumerable.Range(0, tensors.Count).Where(i => owners[i] == root).ToList();
+            foreach (var bucket in Buckets(tensors, owned))
+            {
+                // One bucket's flat copy at a time: a scope over the whole loop would keep every bucket's until the end.
+                using var bucketScope = NewDisposeScope();
+                run(root, bucket, Flatten(bucket.Select(i => tensors[i])));
+            }
+        }
     }
 
     /// <summary>Groups of <paramref name="indices"/> of same-dtype tensors holding at most <see cref="BucketBytes"/> each (a larger tensor gets its own).</summary>
