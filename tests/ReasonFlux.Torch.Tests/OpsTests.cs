@@ -89,6 +89,36 @@ public class OpsTests
         Close([1, 6, 4, 15], nn.functional.linear(a, w).ToArray<float>());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Linear_OnOneRow_MatchesTheSameRowInABatch_ValuesShapesAndGradients(bool withBias)
+    {
+        // One row takes the matrix-vector path in the shim; two rows take at::linear.
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        var w = randn([5, 4]).requires_grad_();
+        var bias = withBias ? randn([5]).requires_grad_() : null;
+        var rows = randn([2, 4]);
+        foreach (long[] shape in new[] { new long[] { 4 }, [1, 4], [1, 1, 4] })
+        {
+            var one = rows.narrow(0, 0, 1).reshape(shape).detach().requires_grad_();
+            var y = nn.functional.linear(one, w, bias);
+            Assert.Equal([.. shape[..^1], 5L], y.shape);
+            var both = nn.functional.linear(rows, w, bias);
+            Close(both.narrow(0, 0, 1).reshape(-1).ToArray<float>(), y.reshape(-1).ToArray<float>());
+
+            y.sum().backward();
+            var gw = w.grad!.clone(); var gx = one.grad!.reshape(-1).clone(); var gb = bias?.grad!.clone();
+            w.grad = null; if (bias is not null) bias.grad = null;
+            nn.functional.linear(rows, w, bias).narrow(0, 0, 1).sum().backward();
+            Close(w.grad!.reshape(-1).ToArray<float>(), gw.reshape(-1).ToArray<float>());
+            Close(w.sum(0).ToArray<float>(), gx.ToArray<float>());
+            if (bias is not null) Close(bias.grad!.ToArray<float>(), gb!.ToArray<float>());
+            w.grad = null; if (bias is not null) bias.grad = null;
+        }
+    }
+
     [Fact]
     public void Indexing_GatherScatterWhereMaskedFill_MatchHandComputed()
     {

@@ -6,12 +6,33 @@
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace {
 thread_local std::string last_error;
-}
+
+#if defined(__GLIBC__)
+// Keeps freed CPU tensor memory in the heap for the next forward pass. A dispose scope frees a layer's
+// intermediates together, so glibc sees one large free chunk at the heap top and, past its (dynamic) trim
+// threshold, returns it to the kernel; the next layer gets it back as fresh pages that the kernel zeroes first
+// (perf: clear_page_erms, 8.6 % of a batch-1 prefill at 125m). With these two settings the same prefill went from
+// 142 to 125 ms; eager PyTorch, freeing tensor by tensor, does not pay the faults. Allocations over 32 MiB are still
+// mapped and unmapped one by one, and at most 256 MiB of free heap top is kept. The user's own glibc settings win.
+struct RetainFreedHeap {
+  RetainFreedHeap() {
+    if (std::getenv("GLIBC_TUNABLES") || std::getenv("MALLOC_TRIM_THRESHOLD_") || std::getenv("MALLOC_MMAP_THRESHOLD_"))
+      return;
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  }
+} retain_freed_heap;
+#endif
+}  // namespace
 
 void rf::set_last_error(const char* message) { last_error = message ? message : ""; }
 
