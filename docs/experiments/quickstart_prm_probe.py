@@ -139,15 +139,15 @@ def auc(pos, neg):
 OFFSETS = [1, -1, 10, -10, 2, -2, 9, -9, 11, -11]  # the quickstart's TraceWriter error offsets
 
 
-def policy(cache, rng):
+def policy(cache, rng, layers=2, sft_steps=1000, sft_lr=3e-3):
     if cache and os.path.exists(cache):
-        state, evalp, samples = torch.load(cache); lm = LM(); lm.load_state_dict(state); return lm, evalp, samples
+        state, evalp, samples = torch.load(cache); lm = LM(layers); lm.load_state_dict(state); return lm, evalp, samples
     evalp = [gen_problem(rng) for _ in range(200)]
     sftd = []
     for _ in range(20000):
         s, o = gen_problem(rng); st, ans = steps_of(s, o)
         sftd.append((prompt_ids(text(s, o)), list(completion(st, ans).encode()) + [IME]))
-    lm = LM(); sft(lm, sftd, 1000, 3e-3)
+    lm = LM(layers); sft(lm, sftd, sft_steps, sft_lr)
     samples = sample(lm, [prompt_ids(text(s, o)) for s, o in evalp], 8, max_new=80)
     if cache: torch.save((lm.state_dict(), evalp, samples), cache)
     return lm, evalp, samples
@@ -177,6 +177,8 @@ def prm_record(args, pr, s, o, kind):
     if args.read == 'digit': pos = [q - 1 for q in pos]
     if args.labels == 'first-error' and 0 in tg[:-1]:  # PRM800K's convention: no labels after the first wrong step
         first = tg.index(0); pos, tg = pos[:first + 1], tg[:first + 1]
+    if args.read == 'both':  # the same label at the step's last token too (a training-only target); scored at the separator
+        pos, tg = pos + [q - 1 for q in pos], tg + tg
     return ids, pos, tg
 
 
@@ -189,15 +191,21 @@ def main():
     ap.add_argument('--expand', type=int, default=0, help='LLaMA-Pro block expansion: identity-initialised copies of the last block')
     ap.add_argument('--freeze', action='store_true', help='train only the expanded blocks and the head')
     ap.add_argument('--labels', choices=['all', 'first-error'], default='all')
-    ap.add_argument('--read', choices=['separator', 'digit'], default='separator', help='position the head reads: the separator, or the token before it')
+    ap.add_argument('--read', choices=['separator', 'digit', 'both'], default='separator', help='position the head reads: the separator, or the token before it; both: trained at both, scored at the separator')
     ap.add_argument('--separator', choices=['extra_0', 'newline'], default='extra_0', help='the separator token: a fresh special token, or "\\n", which the policy was trained on')
     ap.add_argument('--confidence', action='store_true', help="score by the policy's own min token log-prob instead of a PRM")
-    ap.add_argument('--cache', default='/tmp/quickstart_prm_probe_policy.pt')
+    ap.add_argument('--layers', type=int, default=2, help='policy depth (the PRM starts from it)')
+    ap.add_argument('--sft-steps', type=int, default=1000)
+    ap.add_argument('--sft-lr', type=float, default=3e-3)
+    ap.add_argument('--cache', default=None, help='policy cache (default /tmp/quickstart_prm_probe_policy.pt, or ..._L{layers}_{sft-steps}.pt)')
     args = ap.parse_args()
     global SEP
     if args.separator == 'newline': SEP = 10
     torch.set_num_threads(1); torch.manual_seed(1)
-    lm, evalp, samples = policy(args.cache, random.Random(1))
+    if args.cache is None:
+        default = args.layers == 2 and args.sft_steps == 1000 and args.sft_lr == 3e-3
+        args.cache = '/tmp/quickstart_prm_probe_policy.pt' if default else f'/tmp/quickstart_prm_probe_policy_L{args.layers}_{args.sft_steps}_{args.sft_lr}.pt'
+    lm, evalp, samples = policy(args.cache, random.Random(1), args.layers, args.sft_steps, args.sft_lr)
     graded = []
     for i, (s, o) in enumerate(evalp):
         ans = steps_of(s, o)[1]
