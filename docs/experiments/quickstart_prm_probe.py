@@ -194,6 +194,8 @@ def main():
     ap.add_argument('--read', choices=['separator', 'digit', 'both'], default='separator', help='position the head reads: the separator, or the token before it; both: trained at both, scored at the separator')
     ap.add_argument('--separator', choices=['extra_0', 'newline'], default='extra_0', help='the separator token: a fresh special token, or "\\n", which the policy was trained on')
     ap.add_argument('--confidence', action='store_true', help="score by the policy's own min token log-prob instead of a PRM")
+    ap.add_argument('--aggregate', choices=['mean+final', 'min', 'final', 'last-step'], default='mean+final', help="a trajectory's score from its step scores and final score")
+    ap.add_argument('--oracle-noise', type=float, default=None, metavar='SIGMA', help='score by the true outcome (1/0) plus Gaussian noise of this std: the trajectory AUC a PRM needs for a given Best-of-N')
     ap.add_argument('--layers', type=int, default=2, help='policy depth (the PRM starts from it)')
     ap.add_argument('--sft-steps', type=int, default=1000)
     ap.add_argument('--sft-lr', type=float, default=3e-3)
@@ -213,7 +215,10 @@ def main():
             st, a = parse(samples[i * 8 + k]); graded.append((i, st, a, a == ans))
     print("policy pass@1", sum(g[3] for g in graded) / len(graded))
     steps_scores = [None] * len(graded)
-    if args.confidence:
+    if args.oracle_noise is not None:
+        g = torch.Generator().manual_seed(3)
+        scores = [float(ok) + args.oracle_noise * torch.randn(1, generator=g).item() if a is not None else -1e9 for (i, st, a, ok) in graded]
+    elif args.confidence:
         with torch.no_grad():
             for c in range(0, len(graded), 200):
                 ch = [(prompt_ids(text(*evalp[g[0]])), list(samples[c + j].encode('latin1'))) for j, g in enumerate(graded[c:c + 200])]
@@ -236,7 +241,9 @@ def main():
             if args.read == 'digit': pos = [q - 1 for q in pos]
             idx.append(n); items.append((ids, pos))
         for n, s_ in zip(idx, prm_score(prm, items)): steps_scores[n] = s_
-        scores = [-1e9 if s_ is None else sum(s_[:-1]) / max(1, len(s_) - 1) + s_[-1] for s_ in steps_scores]  # mean(steps) + final, alpha 1
+        aggregate = {'mean+final': lambda v: sum(v[:-1]) / max(1, len(v) - 1) + v[-1],  # alpha 1
+                     'min': min, 'final': lambda v: v[-1], 'last-step': lambda v: v[-2] if len(v) > 1 else v[-1]}[args.aggregate]
+        scores = [-1e9 if s_ is None else aggregate(s_) for s_ in steps_scores]
         pos_, neg_, first = [], [], []
         for (i, st, a, ok), s_ in zip(graded, steps_scores):
             if s_ is None: continue
@@ -246,6 +253,15 @@ def main():
                 if j == 0 or lab[j - 1]: first.append((v, l))
         print("step AUC", round(auc(pos_, neg_), 3), "| up to the first error", round(auc([v for v, l in first if l], [v for v, l in first if not l]), 3))
     print("trajectory AUC", round(auc([s for s, g in zip(scores, graded) if g[3]], [s for s, g in zip(scores, graded) if not g[3] and s > -1e8]), 3))
+    # Best-of-N only compares a problem's own samples: the share of (right, wrong) sample pairs of the same problem
+    # that the score orders correctly (ties count half), over problems with both.
+    won = pairs = 0
+    for i in range(200):
+        gs = [(graded[i * 8 + k][3], scores[i * 8 + k]) for k in range(8)]
+        for ok_r, s_r in gs:
+            for ok_w, s_w in gs:
+                if ok_r and not ok_w: pairs += 1; won += 1 if s_r > s_w else 0.5 if s_r == s_w else 0
+    print("within-problem pair accuracy", round(won / max(1, pairs), 3), "over", pairs, "pairs")
     for N in (1, 2, 4, 8):
         bon = maj = 0
         for i in range(200):
