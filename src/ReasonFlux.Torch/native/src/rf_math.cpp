@@ -141,8 +141,9 @@ RF_EXPORT int32_t rf_linear(rf_tensor* x, rf_tensor* w, rf_tensor* b, rf_tensor*
       (input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble)) {
     auto sizes = input.sizes().vec();
     sizes.back() = weight.size(0);
-    auto y = at::mv(weight, input.reshape({input.size(-1)}));
-    if (b != nullptr) y = y + T(b);
+    auto row = input.reshape({input.size(-1)});
+    // addmv, as at::linear's addmm: the bias goes into the one BLAS call instead of a second pass and tensor.
+    auto y = b != nullptr ? at::addmv(T(b), weight, row) : at::mv(weight, row);
     *out = wrap(y.view(sizes));
   } else {
     c10::optional<at::Tensor> bias;

@@ -21,7 +21,7 @@ thread_local std::string last_error;
 // intermediates together, so glibc sees one large free chunk at the heap top and, past its (dynamic) trim
 // threshold, returns it to the kernel; the next layer gets it back as fresh pages that the kernel zeroes first
 // (perf: clear_page_erms, 8.6 % of a batch-1 prefill at 125m). With these two settings the same prefill went from
-// 142 to 125 ms; eager PyTorch, freeing tensor by tensor, does not pay the faults. Allocations over 32 MiB are still
+// 142 to 121 ms; eager PyTorch, freeing tensor by tensor, does not pay the faults. Allocations over 32 MiB are still
 // mapped and unmapped one by one, and at most 256 MiB of free heap top is kept. The user's own glibc settings win.
 struct RetainFreedHeap {
   RetainFreedHeap() {
