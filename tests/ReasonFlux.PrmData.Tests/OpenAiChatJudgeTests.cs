@@ -100,8 +100,10 @@ public sealed class OpenAiChatJudgeTests
     [Fact]
     public async Task Complete_Timeout_IsRetried()
     {
-        using var server = new LoopbackChatServer(r => r.Number == 1 ? ChatResponse.Content("late") with { Delay = TimeSpan.FromSeconds(3) } : ChatResponse.Content("0.5"));
-        using var judge = new OpenAiChatJudge(Options(server) with { Timeout = TimeSpan.FromMilliseconds(300) });
+        // The retry must answer inside the timeout: 300 ms was too little on a CI machine running test projects in
+        // parallel (the retry timed out too, Retries 2). The late reply's delay is cancelled when the server stops.
+        using var server = new LoopbackChatServer(r => r.Number == 1 ? ChatResponse.Content("late") with { Delay = TimeSpan.FromSeconds(30) } : ChatResponse.Content("0.5"));
+        using var judge = new OpenAiChatJudge(Options(server) with { Timeout = TimeSpan.FromSeconds(1.5) });
         var replies = await judge.CompleteAsync([new JudgeRequest("p", 8)]);
         Assert.Equal("0.5", replies[0].Text);
         Assert.Equal(1, judge.Statistics.Retries);
