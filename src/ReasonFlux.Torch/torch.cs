@@ -252,6 +252,29 @@ public static unsafe partial class torch
         }
     }
 
+    /// <summary>
+    /// The shim's reuse of large (≥ 32 MiB) CPU tensor blocks: freed blocks are kept and handed out again for a
+    /// request of the same size instead of being unmapped and faulted in afresh. Its budget comes from
+    /// <c>RF_CPU_BLOCK_CACHE_MB</c> (default min(2 GiB, physical memory / 8); 0 disables it).
+    /// </summary>
+    public static class cpu_block_cache
+    {
+        public readonly record struct Stats(long LimitBytes, long CachedBytes, long CachedBlocks, long Hits, long Misses);
+
+        public static Stats stats()
+        {
+            long limit, bytes, blocks, hits, misses;
+            NativeStatus.Check(rf_cpu_block_cache_stats(&limit, &bytes, &blocks, &hits, &misses));
+            return new Stats(limit, bytes, blocks, hits, misses);
+        }
+
+        /// <summary>Sets the budget of idle cached bytes (0 disables caching) and frees what is over it.</summary>
+        public static void set_limit(long bytes) => NativeStatus.Check(rf_cpu_block_cache_set_limit(bytes));
+
+        /// <summary>Returns every idle block to the kernel.</summary>
+        public static void release() => NativeStatus.Check(rf_cpu_block_cache_release());
+    }
+
     internal static byte[] Utf8Z(string s) => Encoding.UTF8.GetBytes(s + "\0");
 }
 

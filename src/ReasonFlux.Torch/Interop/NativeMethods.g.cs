@@ -44,6 +44,15 @@ internal static unsafe partial class NativeMethods
     internal static partial int rf_clip_grad_norm(nint* @params, int n, double max_norm, double* total_norm);
 
     [LibraryImport(Library)]
+    internal static partial int rf_cpu_block_cache_release();
+
+    [LibraryImport(Library)]
+    internal static partial int rf_cpu_block_cache_set_limit(long bytes);
+
+    [LibraryImport(Library)]
+    internal static partial int rf_cpu_block_cache_stats(long* limit, long* cached_bytes, long* cached_blocks, long* hits, long* misses);
+
+    [LibraryImport(Library)]
     internal static partial int rf_cross_entropy(TensorHandle logits, TensorHandle target, long ignore_index, int reduction, nint* @out);
 
     [LibraryImport(Library)]

@@ -1,0 +1,176 @@
+// Reuse of large CPU tensor blocks, as the CUDA caching allocator does on a GPU.
+//
+// glibc serves every allocation over 32 MiB (its mmap-threshold ceiling) with a fresh mmap and returns it with
+// munmap, so each training step pays the kernel to zero those pages again: at 125m (vocabulary 32768) the LM
+// head's [1024, V] logits, their log-softmax and gradient and the tied embedding's [V, H] gradients are about
+// 200 000 page faults a step (perf: clear_page_erms was the largest single symbol of the step). Blocks at least
+// that large are therefore kept here when freed and handed out again for a request of the same size (or up to an
+// eighth smaller). Smaller requests go to libtorch's own CPU allocator untouched.
+//
+// The cache holds at most a byte budget (RF_CPU_BLOCK_CACHE_MB, default the smaller of 2 GiB and an eighth of
+// physical memory; 0 disables it); a block freed past the budget goes back to the kernel. Steady-shape training
+// frees and requests the same sizes every step, so the cache holds what the next step would map again anyway.
+#include "rf_common.h"
+
+#include <c10/core/CPUAllocator.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+namespace {
+
+constexpr size_t kMinCachedBytes = size_t{32} << 20;
+constexpr size_t kAlignment = 64;  // c10's gAlignment: what the vectorised kernels assume
+
+size_t default_limit() {
+  if (const char* mb = std::getenv("RF_CPU_BLOCK_CACHE_MB")) return static_cast<size_t>(std::strtoull(mb, nullptr, 10)) << 20;
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const size_t eighth = pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) / 8 : 0;
+  return std::min(size_t{2} << 30, eighth);
+}
+
+class CpuBlockCache final : public c10::Allocator {
+ public:
+  explicit CpuBlockCache(c10::Allocator* fallback) : fallback_(fallback), fallback_deleter_(fallback->raw_deleter()), limit_(default_limit()) {}
+
+  c10::DataPtr allocate(size_t n) const override {
+    if (n < kMinCachedBytes) return fallback_->allocate(n);
+    void* p = take(n);
+    // The context is the data pointer itself, so raw_allocate / raw_deallocate (used by oneDNN's bridge) work too.
+    return {p, p, &CpuBlockCache::release, c10::Device(c10::DeviceType::CPU)};
+  }
+
+  c10::DeleterFnPtr raw_deleter() const override { return &CpuBlockCache::release; }
+
+  // Pure virtual in newer libtorch (no `override`: 1.13's Allocator has no such method).
+  void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
+
+  static CpuBlockCache* instance;
+
+  void stats(int64_t* limit, int64_t* cached_bytes, int64_t* cached_blocks, int64_t* hits, int64_t* misses) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    *limit = static_cast<int64_t>(limit_);
+    *cached_bytes = static_cast<int64_t>(cached_bytes_);
+    *cached_blocks = static_cast<int64_t>(free_.size());
+    *hits = hits_;
+    *misses = misses_;
+  }
+
+  void set_limit(size_t bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    limit_ = bytes;
+    trim_locked(limit_);
+  }
+
+  void release_all() {
+    std::lock_guard<std::mutex> lock(mu_);
+    trim_locked(0);
+  }
+
+ private:
+  void* take(size_t n) const {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = free_.lower_bound(n);
+      if (it != free_.end() && it->first <= n + n / 8) {
+        void* p = it->second;
+        cached_bytes_ -= it->first;
+        free_.erase(it);
+        ++hits_;
+        return p;
+      }
+      ++misses_;
+    }
+    void* p = nullptr;
+    if (posix_memalign(&p, kAlignment, n) != 0) {
+      // Out of memory with idle blocks held: give them back and try once more before failing as libtorch would.
+      const_cast<CpuBlockCache*>(this)->release_all();
+      TORCH_CHECK(posix_memalign(&p, kAlignment, n) == 0, "CPU block cache: not enough memory to allocate ", n, " bytes");
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    live_[p] = n;
+    return p;
+  }
+
+  static void release(void* p) {
+    if (!p) return;
+    auto* self = instance;
+    {
+      std::lock_guard<std::mutex> lock(self->mu_);
+      auto it = self->live_.find(p);
+      if (it != self->live_.end()) {
+        const size_t n = it->second;
+        if (self->cached_bytes_ + n <= self->limit_) {
+          // Stays in live_ (its size is needed when it is handed out and freed again).
+          self->free_.emplace(n, p);
+          self->cached_bytes_ += n;
+          return;
+        }
+        self->live_.erase(it);
+        std::free(p);
+        return;
+      }
+    }
+    // Not one of ours: a small block from the fallback allocator, freed through raw_deleter().
+    self->fallback_deleter_(p);
+  }
+
+  void trim_locked(size_t keep) const {
+    while (cached_bytes_ > keep && !free_.empty()) {
+      auto it = std::prev(free_.end());  // largest first
+      cached_bytes_ -= it->first;
+      live_.erase(it->second);
+      std::free(it->second);
+      free_.erase(it);
+    }
+  }
+
+  c10::Allocator* fallback_;
+  c10::DeleterFnPtr fallback_deleter_;
+  mutable std::mutex mu_;
+  mutable std::multimap<size_t, void*> free_;         // idle blocks by size
+  mutable std::unordered_map<void*, size_t> live_;    // every block we own (handed out or idle) -> its size
+  mutable size_t cached_bytes_ = 0;
+  size_t limit_;
+  mutable int64_t hits_ = 0, misses_ = 0;
+};
+
+CpuBlockCache* CpuBlockCache::instance = nullptr;
+
+// Installed when the shim loads (libtorch's own allocator is registered by then). Never destroyed: tensors freed
+// during process exit still call back into it.
+struct InstallCpuBlockCache {
+  InstallCpuBlockCache() {
+    CpuBlockCache::instance = new CpuBlockCache(c10::GetCPUAllocator());
+    c10::SetCPUAllocator(CpuBlockCache::instance);
+  }
+} install_cpu_block_cache;
+
+}  // namespace
+
+// The budget, the idle bytes and blocks held, and how many large requests were served from the cache (hits) or
+// fresh (misses).
+RF_EXPORT int32_t rf_cpu_block_cache_stats(int64_t* limit, int64_t* cached_bytes, int64_t* cached_blocks, int64_t* hits, int64_t* misses) {
+  RF_TRY
+  CpuBlockCache::instance->stats(limit, cached_bytes, cached_blocks, hits, misses);
+  RF_CATCH
+}
+
+// Sets the byte budget of idle blocks (0 disables caching) and frees what is over it.
+RF_EXPORT int32_t rf_cpu_block_cache_set_limit(int64_t bytes) {
+  RF_TRY
+  TORCH_CHECK(bytes >= 0, "cpu block cache limit must be >= 0, got ", bytes);
+  CpuBlockCache::instance->set_limit(static_cast<size_t>(bytes));
+  RF_CATCH
+}
+
+// Returns every idle block to the kernel (between phases that use different shapes, or before measuring memory).
+RF_EXPORT int32_t rf_cpu_block_cache_release() {
+  RF_TRY
+  CpuBlockCache::instance->release_all();
+  RF_CATCH
+}
