@@ -142,10 +142,13 @@ class CpuBlockCache final : public c10::Allocator {
 CpuBlockCache* CpuBlockCache::instance = nullptr;
 
 // Installed when the shim loads (libtorch's own allocator is registered by then). Never destroyed: tensors freed
-// during process exit still call back into it.
+// during process exit still call back into it. An allocator without a raw deleter (not libtorch's default) is left
+// in place, since small blocks freed through raw_deallocate could not be handed back to it.
 struct InstallCpuBlockCache {
   InstallCpuBlockCache() {
-    CpuBlockCache::instance = new CpuBlockCache(c10::GetCPUAllocator());
+    auto* current = c10::GetCPUAllocator();
+    if (current == nullptr || current->raw_deleter() == nullptr) return;
+    CpuBlockCache::instance = new CpuBlockCache(current);
     c10::SetCPUAllocator(CpuBlockCache::instance);
   }
 } install_cpu_block_cache;
@@ -156,7 +159,8 @@ struct InstallCpuBlockCache {
 // fresh (misses).
 RF_EXPORT int32_t rf_cpu_block_cache_stats(int64_t* limit, int64_t* cached_bytes, int64_t* cached_blocks, int64_t* hits, int64_t* misses) {
   RF_TRY
-  CpuBlockCache::instance->stats(limit, cached_bytes, cached_blocks, hits, misses);
+  if (CpuBlockCache::instance) CpuBlockCache::instance->stats(limit, cached_bytes, cached_blocks, hits, misses);
+  else *limit = *cached_bytes = *cached_blocks = *hits = *misses = 0;
   RF_CATCH
 }
 
@@ -164,13 +168,13 @@ RF_EXPORT int32_t rf_cpu_block_cache_stats(int64_t* limit, int64_t* cached_bytes
 RF_EXPORT int32_t rf_cpu_block_cache_set_limit(int64_t bytes) {
   RF_TRY
   TORCH_CHECK(bytes >= 0, "cpu block cache limit must be >= 0, got ", bytes);
-  CpuBlockCache::instance->set_limit(static_cast<size_t>(bytes));
+  if (CpuBlockCache::instance) CpuBlockCache::instance->set_limit(static_cast<size_t>(bytes));
   RF_CATCH
 }
 
 // Returns every idle block to the kernel (between phases that use different shapes, or before measuring memory).
 RF_EXPORT int32_t rf_cpu_block_cache_release() {
   RF_TRY
-  CpuBlockCache::instance->release_all();
+  if (CpuBlockCache::instance) CpuBlockCache::instance->release_all();
   RF_CATCH
 }
