@@ -37,12 +37,10 @@ class CpuBlockCache final : public c10::Allocator {
  public:
   explicit CpuBlockCache(c10::Allocator* fallback) : fallback_(fallback), fallback_deleter_(fallback->raw_deleter()), limit_(default_limit()) {}
 
-  c10::DataPtr allocate(size_t n) const override {
-    if (n < kMinCachedBytes) return fallback_->allocate(n);
-    void* p = take(n);
-    // The context is the data pointer itself, so raw_allocate / raw_deallocate (used by oneDNN's bridge) work too.
-    return {p, p, &CpuBlockCache::release, c10::Device(c10::DeviceType::CPU)};
-  }
+  // libtorch 1.13 declares allocate const, 2.3 and later non-const: both are defined (without `override`) so that
+  // whichever the headers declare is overridden.
+  c10::DataPtr allocate(size_t n) const { return allocate_block(n); }
+  c10::DataPtr allocate(size_t n) { return allocate_block(n); }
 
   c10::DeleterFnPtr raw_deleter() const override { return &CpuBlockCache::release; }
 
@@ -72,6 +70,13 @@ class CpuBlockCache final : public c10::Allocator {
   }
 
  private:
+  c10::DataPtr allocate_block(size_t n) const {
+    if (n < kMinCachedBytes) return fallback_->allocate(n);
+    void* p = take(n);
+    // The context is the data pointer itself, so raw_allocate / raw_deallocate (used by oneDNN's bridge) work too.
+    return {p, p, &CpuBlockCache::release, c10::Device(c10::DeviceType::CPU)};
+  }
+
   void* take(size_t n) const {
     {
       std::lock_guard<std::mutex> lock(mu_);
