@@ -64,6 +64,35 @@ public class CpuBlockCacheTests
     }
 
     [Fact]
+    public void OverBudget_TheLeastRecentlyFreedBlockMakesRoom()
+    {
+        var limit = cpu_block_cache.stats().LimitBytes;
+        const long MiB = 1L << 20;
+        try
+        {
+            cpu_block_cache.release();
+            cpu_block_cache.set_limit(100 * MiB);
+            var a = empty([9, 1 << 20]);    // 36 MiB
+            var b = empty([10, 1 << 20]);   // 40 MiB
+            var c = empty([11, 1 << 20]);   // 44 MiB
+            a.Dispose();
+            b.Dispose();
+            Assert.Equal((76 * MiB, 2L), (cpu_block_cache.stats().CachedBytes, cpu_block_cache.stats().CachedBlocks));
+            c.Dispose();  // 120 MiB would be idle: the 36 MiB block, freed first, goes
+            Assert.Equal((84 * MiB, 2L), (cpu_block_cache.stats().CachedBytes, cpu_block_cache.stats().CachedBlocks));
+
+            var big = empty([26, 1 << 20]);  // 104 MiB: over the whole budget, never kept
+            var before = cpu_block_cache.stats();
+            big.Dispose();
+            Assert.Equal(before.CachedBytes, cpu_block_cache.stats().CachedBytes);
+        }
+        finally
+        {
+            cpu_block_cache.set_limit(limit);
+        }
+    }
+
+    [Fact]
     public void TrainingThroughLargeLogits_ReusesBlocksFromTheSecondStepOn()
     {
         // An LM head whose [N, V] logits are 64 MiB: every step frees and requests the same large blocks.

@@ -9,7 +9,8 @@
 //
 // The cache holds at most a byte budget (RF_CPU_BLOCK_CACHE_MB, default the smaller of 2 GiB and an eighth of
 // physical memory; 0 disables it); a block freed past the budget goes back to the kernel. Steady-shape training
-// frees and requests the same sizes every step, so the cache holds what the next step would map again anyway.
+// frees and requests the same sizes every step, so the cache holds what the next step would map again anyway; when
+// shapes change (a new phase, other sequence lengths), the least recently freed blocks make room for the new ones.
 #include "rf_common.h"
 
 #include <c10/core/CPUAllocator.h>
@@ -17,6 +18,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <list>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -82,8 +84,9 @@ class CpuBlockCache final : public c10::Allocator {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = free_.lower_bound(n);
       if (it != free_.end() && it->first <= n + n / 8) {
-        void* p = it->second;
+        void* p = it->second->ptr;
         cached_bytes_ -= it->first;
+        idle_.erase(it->second);
         free_.erase(it);
         ++hits_;
         return p;
@@ -109,9 +112,12 @@ class CpuBlockCache final : public c10::Allocator {
       auto it = self->live_.find(p);
       if (it != self->live_.end()) {
         const size_t n = it->second;
-        if (self->cached_bytes_ + n <= self->limit_) {
+        if (n <= self->limit_) {
+          // The least recently freed blocks make room, so the cache follows the shapes of the current phase.
+          self->trim_locked(self->limit_ - n);
           // Stays in live_ (its size is needed when it is handed out and freed again).
-          self->free_.emplace(n, p);
+          self->idle_.push_back({n, p});
+          self->free_.emplace(n, std::prev(self->idle_.end()));
           self->cached_bytes_ += n;
           return;
         }
@@ -124,20 +130,30 @@ class CpuBlockCache final : public c10::Allocator {
     self->fallback_deleter_(p);
   }
 
+  // Frees idle blocks, least recently freed first, until at most `keep` bytes are idle.
   void trim_locked(size_t keep) const {
-    while (cached_bytes_ > keep && !free_.empty()) {
-      auto it = std::prev(free_.end());  // largest first
-      cached_bytes_ -= it->first;
-      live_.erase(it->second);
-      std::free(it->second);
-      free_.erase(it);
+    while (cached_bytes_ > keep && !idle_.empty()) {
+      auto oldest = idle_.begin();
+      auto range = free_.equal_range(oldest->size);
+      for (auto it = range.first; it != range.second; ++it)
+        if (it->second == oldest) { free_.erase(it); break; }
+      cached_bytes_ -= oldest->size;
+      live_.erase(oldest->ptr);
+      std::free(oldest->ptr);
+      idle_.erase(oldest);
     }
   }
+
+  struct Idle {
+    size_t size;
+    void* ptr;
+  };
 
   c10::Allocator* fallback_;
   c10::DeleterFnPtr fallback_deleter_;
   mutable std::mutex mu_;
-  mutable std::multimap<size_t, void*> free_;         // idle blocks by size
+  mutable std::list<Idle> idle_;                                   // idle blocks, least recently freed first
+  mutable std::multimap<size_t, std::list<Idle>::iterator> free_;  // the same blocks by size
   mutable std::unordered_map<void*, size_t> live_;    // every block we own (handed out or idle) -> its size
   mutable size_t cached_bytes_ = 0;
   size_t limit_;
