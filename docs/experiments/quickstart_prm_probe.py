@@ -94,6 +94,37 @@ def sample(model, prompts, n, T=0.7, max_new=64, seed=0):
             if all(done): break
         outs += [bytes(b for b in s if b < 256).decode('latin1') for s in gen]
     return outs
+def block_step(b, x, pos0, cache):
+    """Block.forward for positions pos0.. with a key/value cache (the same arithmetic)."""
+    B, T, H = x.shape; y = b.n1(x); pos = torch.arange(pos0, pos0 + T)
+    q, k, v = [t(y).view(B, T, b.nh, H // b.nh).transpose(1, 2) for t in (b.q, b.k, b.v)]
+    q, k = rope(q, pos), rope(k, pos)
+    if cache is not None: k, v = torch.cat([cache[0], k], 2), torch.cat([cache[1], v], 2)
+    S = k.shape[2]
+    a = F.softmax((q @ k.transpose(-1, -2)) / math.sqrt(H // b.nh) + torch.full((T, S), -1e9).triu(S - T + 1), -1) @ v
+    x = x + b.o(a.transpose(1, 2).reshape(B, T, H)); y = b.n2(x)
+    return x + b.dn(F.silu(b.g(y)) * b.u(y)), (k, v)
+@torch.no_grad()
+def sample_cached(model, prompts, n, T=0.7, max_new=64, seed=0):
+    """sample() for prompts of one length (all of this task's are), with a key/value cache: same distribution."""
+    assert len(set(map(len, prompts))) == 1
+    g = torch.Generator().manual_seed(seed); outs = []
+    seqs = [p for p in prompts for _ in range(n)]
+    for c in range(0, len(seqs), 400):
+        x = torch.tensor(seqs[c:c + 400]); done = [False] * len(x); gen = [[] for _ in x]; cache = [None] * len(model.blocks); pos = 0
+        for _ in range(max_new):
+            h = model.emb(x)
+            for j, b in enumerate(model.blocks): h, cache[j] = block_step(b, h, pos, cache[j])
+            pos += x.shape[1]; logits = model.norm(h[:, -1]) @ model.emb.weight.T
+            tok = torch.multinomial(F.softmax(logits / T, -1), 1, generator=g)[:, 0].tolist()
+            for i, t in enumerate(tok):
+                if done[i]: continue
+                if t in (IME, EOS): done[i] = True; continue
+                gen[i].append(t)
+            if all(done): break
+            x = torch.tensor(tok)[:, None]
+        outs += [bytes(b for b in s if b < 256).decode('latin1') for s in gen]
+    return outs
 def parse(comp):
     if "</think>" not in comp: return None, None
     th, resp = comp.split("</think>", 1); th = th.replace("<think>", "").strip()
@@ -155,7 +186,7 @@ def policy(cache, rng, layers=2, sft_steps=1000, sft_lr=3e-3):
 
 def prm_record(args, pr, s, o, kind):
     def wrong(v):
-        if args.errors == 'ones-digit': return v - v % 10 + pr.choice([x for x in range(10) if x != v % 10])
+        if args.errors in ('ones-digit', 'mixed'): return v - v % 10 + pr.choice([x for x in range(10) if x != v % 10])
         for _ in range(21):
             c = v + pr.choice(OFFSETS)
             if 10 <= c <= 99: return c
@@ -171,7 +202,93 @@ def prm_record(args, pr, s, o, kind):
             if j == at: res = wrong(res)
             st.append((v, op, d, res)); v = res
         a = v
-    strs = [stxt(x) for x in st]; lab = label(s, o, strs); clean = all(lab) and a == ans
+    strs = [stxt(x) for x in st]
+    return prm_item(args, s, o, strs, a)
+
+
+def on_policy(args, lm, evalp):
+    """Math-Shepherd-style PRM data: the SFT policy's own T 0.7 samples on fresh problems (none of them an eval
+    problem), every step labelled exactly by label(); cached next to the policy cache."""
+    cache = args.cache.replace('.pt', '') + f'_onpolicy_{args.onpolicy_problems}x{args.onpolicy_samples}.pt'
+    if os.path.exists(cache): return torch.load(cache)
+    r = random.Random(11); seen = {(s, tuple(o)) for s, o in evalp}; probs = []
+    while len(probs) < args.onpolicy_problems:
+        s, o = gen_problem(r)
+        if (s, tuple(o)) not in seen: seen.add((s, tuple(o))); probs.append((s, o))
+    t0 = time.time()
+    comps = sample_cached(lm, [prompt_ids(text(s, o)) for s, o in probs], args.onpolicy_samples, max_new=80, seed=5)
+    print("on-policy sampling seconds", round(time.time() - t0), flush=True)
+    out = [(probs[n // args.onpolicy_samples], c) for n, c in enumerate(comps)]
+    torch.save(out, cache); return out
+
+
+def first_wrong(s, o, st):
+    """Index of a trace's first step that is not the true step (None: every written step is right)."""
+    truth, _ = steps_of(s, o)
+    for j, x in enumerate(st):
+        if j >= len(truth) or x.strip() != stxt(truth[j]): return j
+    return None
+
+
+def blame(lm, evalp, samples, graded, scores, steps_scores):
+    """Sample by sample: where Best-of-8 by the score picks a wrong sample and majority is right, what is that
+    sample's first wrong step, how many of the problem's 8 samples share it, and how sure the policy was of the
+    wrong digit (its token log-prob there, and whether it was the policy's argmax)."""
+    info = {}  # sample index -> (first wrong step, its text, wrong-char log-prob, written char was argmax, PRM p(good) at it)
+    with torch.no_grad():
+        for i, (s, o) in enumerate(evalp):
+            p = prompt_ids(text(s, o)); truth, _ = steps_of(s, o)
+            comps = [samples[i * 8 + k] for k in range(8)]
+            lp = F.log_softmax(lm(pad([p + list(c.encode('latin1')) for c in comps])), -1)
+            for k in range(8):
+                n = i * 8 + k; st = graded[n][1]
+                if st is None or graded[n][3]: continue
+                j = first_wrong(s, o, st)
+                if j is None: info[n] = (None, None, None, None, None); continue
+                off = comps[k].find('<think>')
+                for q in range(j + 1): off = comps[k].find(st[q].strip(), off + (0 if q == 0 else len(st[q - 1].strip())))
+                w = st[j].strip(); tr = stxt(truth[j]) if j < len(truth) else ''
+                c = next((x for x in range(len(w)) if x >= len(tr) or w[x] != tr[x]), len(w))  # len(w): stopped short
+                tok = p + list(comps[k].encode('latin1')); t = min(len(p) + off + c, len(tok) - 1)
+                lpt = lp[k, t - 1, tok[t]].item(); am = lp[k, t - 1].argmax().item() == tok[t]
+                sc = steps_scores[n][j] if steps_scores[n] is not None and j < len(steps_scores[n]) - 1 else None
+                info[n] = (j, w, lpt, am, sc)
+    picked = []; flipped = 0
+    for i in range(200):
+        gs = [(graded[i * 8 + k], scores[i * 8 + k], i * 8 + k) for k in range(8)]
+        best = max(gs, key=lambda t: t[1]); ans = steps_of(*evalp[i])[1]
+        cnt = collections.Counter(g[2] for g, _, _ in gs if g[2] is not None)
+        maj = bool(cnt) and cnt.most_common(1)[0][0] == ans
+        if maj and not best[0][3]: picked.append((i, best[2]))
+        if best[0][3] and not maj: flipped += 1
+    def share(i, n):
+        j, w = info[n][:2]
+        return sum(1 for k in range(8) if i * 8 + k in info and info[i * 8 + k][:2] == (j, w))
+    def summ(name, ns):
+        rows = [(i, n) for i, n in ns if n in info and info[n][0] is not None]
+        if not rows: print(name, "none"); return
+        lps = sorted(info[n][2] for _, n in rows); scs = sorted(info[n][4] for _, n in rows if info[n][4] is not None)
+        sh = collections.Counter(share(i, n) for i, n in rows); right = sum(graded[i * 8 + k][3] for i, _ in rows for k in range(8)) / len(rows)
+        print(f"{name}: {len(ns)} samples, {len(ns) - len(rows)} with every written step right"
+              f" | first wrong step {dict(sorted(collections.Counter(info[n][0] for _, n in rows).items()))}"
+              f" | samples of the problem sharing that wrong step {dict(sorted(sh.items()))} (mean {sum(k * v for k, v in sh.items()) / len(rows):.2f}; right samples there, mean {right:.2f})"
+              f" | wrong digit: policy argmax {sum(info[n][3] for _, n in rows)}/{len(rows)}, log-prob median {lps[len(lps) // 2]:.2f}"
+              f" (quartiles {lps[len(lps) // 4]:.2f} {lps[3 * len(lps) // 4]:.2f})"
+              + (f" | score p(good) at the wrong step median {scs[len(scs) // 2]:.3f}" if scs else ""))
+    print(f"Best-of-8 wrong where majority is right: {len(picked)} problems (the reverse: {flipped})")
+    summ("  the picked wrong samples", picked)
+    summ("  every wrong sample", [(n // 8, n) for n in info])
+    pick = {n for _, n in picked}
+    summ("  the other wrong samples of those problems", [(n // 8, n) for n in info if n // 8 in {i for i, _ in picked} and n not in pick])
+    # does the score trust exactly the wrong steps the policy is sure of?
+    for am in (True, False):
+        v = sorted(x[4] for x in info.values() if x[0] is not None and x[3] == am and x[4] is not None)
+        if v: print(f"  first wrong steps whose wrong digit was {'' if am else 'not '}the policy's argmax: {len(v)}, score p(good) median {v[len(v) // 2]:.3f}")
+
+
+def prm_item(args, s, o, strs, a):
+    """A PRM training record for a trace of problem (s, o): step strings and answer, labelled exactly (label())."""
+    lab = label(s, o, strs); clean = all(lab) and a == steps_of(s, o)[1]
     ids, pos = prm_ids(text(s, o), strs, "\\boxed{%d}" % a)
     tg = [int(l) for l in lab] + [int(clean)]
     if args.read == 'digit': pos = [q - 1 for q in pos]
@@ -184,7 +301,10 @@ def prm_record(args, pr, s, o, kind):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--errors', choices=['offsets', 'ones-digit'], default='offsets', help="PRM data errors: the quickstart's offsets, or a wrong ones digit (the policy's errors)")
+    ap.add_argument('--errors', choices=['offsets', 'ones-digit', 'on-policy', 'mixed'], default='offsets', help="PRM data errors: the quickstart's offsets, a wrong ones digit (the policy's errors), on-policy (the SFT policy's own samples, labelled exactly), or mixed (on-policy plus --problems ones-digit problems)")
+    ap.add_argument('--onpolicy-problems', type=int, default=2000, help='on-policy PRM data: fresh problems (none an eval problem)')
+    ap.add_argument('--onpolicy-samples', type=int, default=8, help='on-policy PRM data: T 0.7 samples per problem')
+    ap.add_argument('--blame', action='store_true', help='sample-by-sample summary of the problems where Best-of-8 by the score is wrong and majority right')
     ap.add_argument('--kinds', default='correct,flawed,wrong', help='traces per PRM problem')
     ap.add_argument('--problems', type=int, default=400)
     ap.add_argument('--steps', type=int, default=2000)
@@ -228,7 +348,15 @@ def main():
         scores = [x[0] for x in steps_scores]
     else:
         pr = random.Random(7)
-        data = [prm_record(args, pr, *gen_problem(pr), k) for _ in range(args.problems) for k in args.kinds.split(',')]
+        data = [] if args.errors == 'on-policy' else [prm_record(args, pr, *gen_problem(pr), k) for _ in range(args.problems) for k in args.kinds.split(',')]
+        if args.errors in ('on-policy', 'mixed'):
+            op = on_policy(args, lm, evalp); skipped = 0
+            for (s, o), c in op:
+                st, a = parse(c)
+                if st is None or a is None: skipped += 1; continue
+                data.append(prm_item(args, s, o, st, a))
+            tg = [t for d in data for t in d[2]]
+            print(f"PRM data: {len(data)} traces ({skipped} unparsable on-policy samples skipped), {len(tg)} labels, {tg.count(0)} of them 0", flush=True)
         torch.manual_seed(2)
         prm = PRM(expand(lm, args.expand))
         if args.freeze:
@@ -270,6 +398,7 @@ def main():
             cnt = collections.Counter(g[2] for g, _ in gs if g[2] is not None)
             maj += bool(cnt) and cnt.most_common(1)[0][0] == steps_of(*evalp[i])[1]
         print(f"N {N}: best-of-N {bon / 200:.3f}  majority {maj / 200:.3f}")
+    if args.blame: blame(lm, evalp, samples, graded, scores, steps_scores)
 
 
 if __name__ == '__main__':
