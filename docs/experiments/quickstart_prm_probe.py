@@ -316,6 +316,7 @@ def main():
     ap.add_argument('--confidence', action='store_true', help="score by the policy's own min token log-prob instead of a PRM")
     ap.add_argument('--aggregate', choices=['mean+final', 'min', 'final', 'last-step'], default='mean+final', help="a trajectory's score from its step scores and final score")
     ap.add_argument('--oracle-noise', type=float, default=None, metavar='SIGMA', help='score by the true outcome (1/0) plus Gaussian noise of this std: the trajectory AUC a PRM needs for a given Best-of-N')
+    ap.add_argument('--oracle-per', choices=['sample', 'text'], default='sample', help="--oracle-noise: one draw per sample, or one per distinct completion of a problem (a deterministic scorer's case)")
     ap.add_argument('--layers', type=int, default=2, help='policy depth (the PRM starts from it)')
     ap.add_argument('--sft-steps', type=int, default=1000)
     ap.add_argument('--sft-lr', type=float, default=3e-3)
@@ -338,6 +339,9 @@ def main():
     if args.oracle_noise is not None:
         g = torch.Generator().manual_seed(3)
         scores = [float(ok) + args.oracle_noise * torch.randn(1, generator=g).item() if a is not None else -1e9 for (i, st, a, ok) in graded]
+        if args.oracle_per == 'text':  # one draw per distinct completion of a problem, as a deterministic scorer has
+            first = {}
+            for n, (i, st, a, ok) in enumerate(graded): scores[n] = scores[first.setdefault((i, samples[n]), n)]
     elif args.confidence:
         with torch.no_grad():
             for c in range(0, len(graded), 200):
@@ -390,6 +394,17 @@ def main():
             for ok_w, s_w in gs:
                 if ok_r and not ok_w: pairs += 1; won += 1 if s_r > s_w else 0.5 if s_r == s_w else 0
     print("within-problem pair accuracy", round(won / max(1, pairs), 3), "over", pairs, "pairs")
+    # A right answer is nearly always the same text (the one true chain), so a deterministic score gives a problem's
+    # right samples one value between them: the same share over distinct completions of a problem.
+    won = pairs = 0; nright = []
+    for i in range(200):
+        u = {}
+        for k in range(8): u.setdefault(samples[i * 8 + k], (graded[i * 8 + k][3], scores[i * 8 + k]))
+        nright += [sum(ok for ok, _ in u.values())] if any(ok for ok, _ in u.values()) else []
+        for ok_r, s_r in u.values():
+            for ok_w, s_w in u.values():
+                if ok_r and not ok_w: pairs += 1; won += 1 if s_r > s_w else 0.5 if s_r == s_w else 0
+    print("  over distinct completions", round(won / max(1, pairs), 3), "over", pairs, "pairs; distinct right completions per problem with one, mean", round(sum(nright) / len(nright), 2))
     for N in (1, 2, 4, 8):
         bon = maj = 0
         for i in range(200):
