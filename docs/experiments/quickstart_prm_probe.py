@@ -304,6 +304,8 @@ def main():
     ap.add_argument('--errors', choices=['offsets', 'ones-digit', 'on-policy', 'mixed'], default='offsets', help="PRM data errors: the quickstart's offsets, a wrong ones digit (the policy's errors), on-policy (the SFT policy's own samples, labelled exactly), or mixed (on-policy plus --problems ones-digit problems)")
     ap.add_argument('--onpolicy-problems', type=int, default=2000, help='on-policy PRM data: fresh problems (none an eval problem)')
     ap.add_argument('--onpolicy-samples', type=int, default=8, help='on-policy PRM data: T 0.7 samples per problem')
+    ap.add_argument('--onpolicy-contrast', action='store_true', help='on-policy PRM data: keep only the problems with both right and wrong samples')
+    ap.add_argument('--prm-seed', type=int, default=0, help="offsets the PRM's head initialisation and batch order seeds")
     ap.add_argument('--blame', action='store_true', help='sample-by-sample summary of the problems where Best-of-8 by the score is wrong and majority right')
     ap.add_argument('--kinds', default='correct,flawed,wrong', help='traces per PRM problem')
     ap.add_argument('--problems', type=int, default=400)
@@ -355,17 +357,21 @@ def main():
         data = [] if args.errors == 'on-policy' else [prm_record(args, pr, *gen_problem(pr), k) for _ in range(args.problems) for k in args.kinds.split(',')]
         if args.errors in ('on-policy', 'mixed'):
             op = on_policy(args, lm, evalp); skipped = 0
+            if args.onpolicy_contrast:  # only problems whose samples disagree: some right, some wrong
+                okc = collections.defaultdict(set)
+                for (s, o), c in op: okc[(s, tuple(o))].add(parse(c)[1] == steps_of(s, o)[1])
+                op = [x for x in op if len(okc[(x[0][0], tuple(x[0][1]))]) == 2]
             for (s, o), c in op:
                 st, a = parse(c)
                 if st is None or a is None: skipped += 1; continue
                 data.append(prm_item(args, s, o, st, a))
             tg = [t for d in data for t in d[2]]
             print(f"PRM data: {len(data)} traces ({skipped} unparsable on-policy samples skipped), {len(tg)} labels, {tg.count(0)} of them 0", flush=True)
-        torch.manual_seed(2)
+        torch.manual_seed(2 + args.prm_seed)
         prm = PRM(expand(lm, args.expand))
         if args.freeze:
             for q in list(prm.lm.emb.parameters()) + [p for b in prm.lm.blocks[:len(prm.lm.blocks) - args.expand] for p in b.parameters()]: q.requires_grad_(False)
-        t0 = time.time(); train_prm(prm, data, args.steps, 2e-3); print("prm seconds", round(time.time() - t0))
+        t0 = time.time(); train_prm(prm, data, args.steps, 2e-3, seed=1 + args.prm_seed); print("prm seconds", round(time.time() - t0))
         idx, items = [], []
         for n, (i, st, a, ok) in enumerate(graded):
             if st is None or a is None: continue
