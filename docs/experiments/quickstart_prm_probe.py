@@ -136,6 +136,24 @@ def prm_ids(q, stepstrs, resp):
 class PRM(nn.Module):
     def __init__(s, lm): super().__init__(); s.lm = lm; H = lm.emb.weight.shape[1]; s.head = nn.Sequential(nn.Linear(H, H), nn.ReLU(), nn.Linear(H, 2))
     def forward(s, ids): return s.head(s.lm.hidden(ids))
+class PRMLP(nn.Module):
+    """--lp-feature: the head reads [hidden, the frozen SFT backbone's log p and p of the token written there]. The
+    backbone sees the policy's own text (each SEP back as the "\n\n" it was trained on); positions are mapped back."""
+    def __init__(s, lm, base):
+        super().__init__(); s.lm = lm; s.base = [base]; H = lm.emb.weight.shape[1]; s.head = nn.Sequential(nn.Linear(H + 2, H), nn.ReLU(), nn.Linear(H, 2))
+        for q in base.parameters(): q.requires_grad_(False)
+    def forward(s, ids):
+        with torch.no_grad():
+            rows, maps = [], []
+            for r_ in ids.tolist():
+                o, m = [], []
+                for t in r_:
+                    m.append(len(o)); o += [10, 10] if t == SEP else [t]
+                rows.append(o); maps.append(m)
+            bx = pad(rows); lp = F.log_softmax(s.base[0](bx), -1)
+            tok = torch.gather(lp[:, :-1], 2, bx[:, 1:, None]).squeeze(-1); tok = torch.cat([torch.zeros_like(tok[:, :1]), tok], 1)
+            tok = torch.gather(tok, 1, torch.tensor(maps)); f = torch.stack([tok.clamp(min=-20) / 5, tok.exp()], -1)
+        return s.head(torch.cat([s.lm.hidden(ids), f], -1))
 def expand(lm, n):
     lm = copy.deepcopy(lm)
     for _ in range(n):
@@ -316,6 +334,7 @@ def main():
     ap.add_argument('--read', choices=['separator', 'digit', 'both'], default='separator', help='position the head reads: the separator, or the token before it; both: trained at both, scored at the separator')
     ap.add_argument('--separator', choices=['extra_0', 'newline'], default='extra_0', help='the separator token: a fresh special token, or "\\n", which the policy was trained on')
     ap.add_argument('--confidence', action='store_true', help="score by the policy's own min token log-prob instead of a PRM")
+    ap.add_argument('--lp-feature', action='store_true', help="the head also reads the frozen SFT backbone's log p and p of each written token")
     ap.add_argument('--aggregate', choices=['mean+final', 'min', 'final', 'last-step'], default='mean+final', help="a trajectory's score from its step scores and final score")
     ap.add_argument('--oracle-noise', type=float, default=None, metavar='SIGMA', help='score by the true outcome (1/0) plus Gaussian noise of this std: the trajectory AUC a PRM needs for a given Best-of-N')
     ap.add_argument('--oracle-per', choices=['sample', 'text'], default='sample', help="--oracle-noise: one draw per sample, or one per distinct completion of a problem (a deterministic scorer's case)")
@@ -368,7 +387,7 @@ def main():
             tg = [t for d in data for t in d[2]]
             print(f"PRM data: {len(data)} traces ({skipped} unparsable on-policy samples skipped), {len(tg)} labels, {tg.count(0)} of them 0", flush=True)
         torch.manual_seed(2 + args.prm_seed)
-        prm = PRM(expand(lm, args.expand))
+        prm = PRMLP(expand(lm, args.expand), copy.deepcopy(lm)) if args.lp_feature else PRM(expand(lm, args.expand))
         if args.freeze:
             for q in list(prm.lm.emb.parameters()) + [p for b in prm.lm.blocks[:len(prm.lm.blocks) - args.expand] for p in b.parameters()]: q.requires_grad_(False)
         t0 = time.time(); train_prm(prm, data, args.steps, 2e-3, seed=1 + args.prm_seed); print("prm seconds", round(time.time() - t0))
