@@ -8,7 +8,7 @@
 // eighth smaller). Smaller requests go to libtorch's own CPU allocator untouched.
 //
 // The cache holds at most a byte budget (RF_CPU_BLOCK_CACHE_MB, default the smaller of 2 GiB and an eighth of
-// physical memory; 0 disables it); a block freed past the budget goes back to the kernel. Steady-shape training
+// physical memory; 0 disables it); a block larger than the whole budget goes back to the kernel. Steady-shape training
 // frees and requests the same sizes every step, so the cache holds what the next step would map again anyway; when
 // shapes change (a new phase, other sequence lengths), the least recently freed blocks make room for the new ones.
 #include "rf_common.h"
@@ -16,6 +16,7 @@
 #include <c10/core/CPUAllocator.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <list>
@@ -29,10 +30,19 @@ constexpr size_t kMinCachedBytes = size_t{32} << 20;
 constexpr size_t kAlignment = 64;  // c10's gAlignment: what the vectorised kernels assume
 
 size_t default_limit() {
-  if (const char* mb = std::getenv("RF_CPU_BLOCK_CACHE_MB")) return static_cast<size_t>(std::strtoull(mb, nullptr, 10)) << 20;
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   const size_t eighth = pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) / 8 : 0;
-  return std::min(size_t{2} << 30, eighth);
+  const size_t fallback = std::min(size_t{2} << 30, eighth);
+  const char* mb = std::getenv("RF_CPU_BLOCK_CACHE_MB");
+  if (!mb) return fallback;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(mb, &end, 10);
+  // Read while the library loads, where throwing would abort the process: a bad value is reported and ignored.
+  if (*mb == '\0' || *end != '\0' || *mb == '-' || v > (size_t{1} << 24)) {
+    std::fprintf(stderr, "reasonflux: RF_CPU_BLOCK_CACHE_MB=\"%s\" is not a whole number of MiB (0 to 16777216); using the default %zu MiB\n", mb, fallback >> 20);
+    return fallback;
+  }
+  return static_cast<size_t>(v) << 20;
 }
 
 class CpuBlockCache final : public c10::Allocator {
