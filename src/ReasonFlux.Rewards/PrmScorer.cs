@@ -56,7 +56,7 @@ public sealed class PrmScorer : IDisposable
                     $"{directory}: \"{loaded.Config.Architectures[0]}\" is not a reward model (expected {PretrainedModel.ProcessRewardModel}, or a causal LM with {PretrainedModel.ScalarRewardHeadFile})"),
             };
             var template = head == PrmHeadKind.TwoClass ? LoadTemplate(directory, options.ChatTemplate) : null;
-            var encoder = new PrmInputEncoder(tokenizer, template, head, options, directory);
+            var encoder = new PrmInputEncoder(tokenizer, template, head, options, directory, (loaded.Module as Qwen2ForProcessRewardModel)?.Readout);
             if (encoder.SeparatorTokenId >= loaded.Config.VocabSize)
                 throw new InvalidDataException($"{directory}: separator \"{options.SeparatorToken}\" has id {encoder.SeparatorTokenId}, outside the model's {loaded.Config.VocabSize} embeddings");
             return new PrmScorer(loaded.Module, encoder, options, device ?? Device.CPU, directory);
@@ -78,7 +78,7 @@ public sealed class PrmScorer : IDisposable
             Qwen2ScalarRewardModel => PrmHeadKind.Scalar,
             _ => throw new ArgumentException($"{model.GetType().Name} is not a reward model"),
         };
-        return new PrmScorer(model, new PrmInputEncoder(tokenizer, template, head, options), options, device ?? Device.CPU, "(in memory)");
+        return new PrmScorer(model, new PrmInputEncoder(tokenizer, template, head, options, readout: (model as Qwen2ForProcessRewardModel)?.Readout), options, device ?? Device.CPU, "(in memory)");
     }
 
     private static ChatTemplate LoadTemplate(string directory, string? spec)
@@ -113,7 +113,7 @@ public sealed class PrmScorer : IDisposable
     }
 
     /// <summary>
-    /// The raw readout of each input. Two-class head: P(class 1) at each of <see cref="PrmEncodedInput.SeparatorPositions"/>,
+    /// The raw readout of each input. Two-class head: P(class 1) at each of <see cref="PrmEncodedInput.SegmentPositions"/>,
     /// then at the last token. Scalar head: the one reward in (0, 1).
     /// </summary>
     public IReadOnlyList<float[]> Read(IReadOnlyList<PrmEncodedInput> inputs)
@@ -135,18 +135,16 @@ public sealed class PrmScorer : IDisposable
         using var _ = no_grad();
         var (ids, mask, width) = Pad(rows);
         var hidden = prm.Model.forward(ids, mask);
-        long h = hidden.size(2);
         // Apply the score head only where it is read: one gather over the flattened [B·T, H] states.
         var flat = new List<long>();
         foreach (var (row, b) in rows.Select((r, b) => (r, b)))
             foreach (var p in row.ReadPositions) flat.Add((long)b * width + p);
-        var picked = hidden.reshape(rows.Length * width, h).index_select(0, tensor(flat.ToArray(), [flat.Count], Device));
-        var probs = prm.Score(picked).to(ScalarType.Float32).softmax(-1).select(-1, 1).ToFloatArray();
+        var probs = prm.ScoreAt(hidden, ids, flat.ToArray()).to(ScalarType.Float32).softmax(-1).select(-1, 1).ToFloatArray();
         var result = new float[rows.Length][];
         int k = 0;
         for (int b = 0; b < rows.Length; b++)
         {
-            int n = rows[b].SeparatorPositions.Length + 1;
+            int n = rows[b].SegmentPositions.Length + 1;
             result[b] = probs.AsSpan(k, n).ToArray();
             k += n;
         }
@@ -189,7 +187,7 @@ public sealed class PrmScorer : IDisposable
         if (Options.Mode == PrmScoringMode.ReleasedCode)
             return new PrmScore { StepScores = [last], FinalScore = last, Score = last, Truncated = input.Truncated };
 
-        int kept = input.SeparatorPositions.Length;
+        int kept = input.SegmentPositions.Length;
         int steps = Math.Min(input.StepCount, kept);
         var stepScores = new double[steps];
         for (int i = 0; i < steps; i++) stepScores[i] = readout[i];

@@ -140,7 +140,7 @@ public class PrmScorerTests : IDisposable
         var sample = PrmSample.FromResponse(Items[0].Problem, Items[0].Response);
         var input = full.Encoder.Encode(sample);
         // Keep the first separator only.
-        int limit = input.SeparatorPositions[0] + 2;
+        int limit = input.SegmentPositions[0] + 2;
         using var cut = PrmScorer.Load(_folders.Copy("tiny-qwen2-prm"), new PrmScoringOptions { MaxTokens = limit });
         var score = cut.Score(Items[0].Problem, Items[0].Response);
         Assert.True(score.Truncated);

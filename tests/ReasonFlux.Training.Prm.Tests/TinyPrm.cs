@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ReasonFlux.Models.Builtin;
+using ReasonFlux.Models.Heads;
 using ReasonFlux.Models.Qwen2;
 using ReasonFlux.Recipes.Options;
 using ReasonFlux.Torch;
@@ -15,7 +16,7 @@ internal static class TinyPrm
         var baseDir = BuiltinModels.Materialize("builtin:tiny", dir["tiny-base"], seed);
         var prmDir = dir["tiny-prm"];
         var tokenizer = PrmTokenizerFiles.Prepare(baseDir, "<extra_0>", Qwen2Config.Load(baseDir).VocabSize, null);
-        var (model, config) = PrmModelFolder.Create(baseDir, PrmHead.TwoClass, ScalarType.Float32, Device.CPU, seed);
+        var (model, config) = PrmModelFolder.Create(baseDir, PrmHead.TwoClass, PrmReadout.Paper, ScalarType.Float32, Device.CPU, seed);
         using (model) PrmModelFolder.Save(model, config, tokenizer, prmDir, ScalarType.Float32);
         return prmDir;
     }

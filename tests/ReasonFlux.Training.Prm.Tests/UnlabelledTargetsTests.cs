@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ReasonFlux.IO;
 using ReasonFlux.Models.Builtin;
+using ReasonFlux.Models.Heads;
 using ReasonFlux.Models.Qwen2;
 using ReasonFlux.Recipes.Options;
 using ReasonFlux.Rewards;
@@ -50,7 +51,7 @@ public class UnlabelledTargetsTests
         Assert.Equal(all.FinalPosition, set.Examples[1].FinalPosition);
         Assert.Empty(set.Examples[5].StepPositions);
 
-        var (model, _) = PrmModelFolder.Create(baseDir, PrmHead.TwoClass, ScalarType.Float32, Device.CPU, seed: 3);
+        var (model, _) = PrmModelFolder.Create(baseDir, PrmHead.TwoClass, PrmReadout.Paper, ScalarType.Float32, Device.CPU, seed: 3);
         using (model)
         using (torch.no_grad())
         {

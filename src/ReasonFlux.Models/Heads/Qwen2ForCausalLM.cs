@@ -54,14 +54,4 @@ public sealed class Qwen2ForCausalLM : nn.Module, IQwen2Backbone
 
     /// <summary>Projects hidden states to logits (callers may project only the positions they need).</summary>
     public Tensor Logits(Tensor hidden) => nn.functional.linear(hidden, _head.Weight);
-
-    private sealed class LmHead : nn.Module
-    {
-        public LmHead(Tensor weight, bool owned = false)
-        {
-            Weight = owned ? RegisterParameter("weight", weight) : RegisterSharedParameter("weight", weight);
-        }
-
-        public Tensor Weight { get; }
-    }
 }

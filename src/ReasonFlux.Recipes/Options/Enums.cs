@@ -66,6 +66,15 @@ public enum PrmHead
     Scalar,
 }
 
+/// <summary>Where a two-class PRM reads each step.</summary>
+public enum PrmReadAt
+{
+    /// <summary>At the separator token after the step (ReasonFlux-PRM-7B, Qwen2.5-Math-PRM).</summary>
+    Separator,
+    /// <summary>At the step's own last token.</summary>
+    StepEnd,
+}
+
 /// <summary>How PRM scores become GRPO advantages (see GrpoRewardOptions.ProcessAdvantage).</summary>
 public enum ProcessAdvantage
 {

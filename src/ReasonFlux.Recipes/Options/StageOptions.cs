@@ -152,6 +152,22 @@ public sealed record PrmLossOptions : IValidatedOptions
         v.Require(LambdaStep + LambdaFinal > 0, "lambda_step", "lambda_step and lambda_final are both 0: nothing to train");
 }
 
+/// <summary>How a trained two-class PRM reads each step; written into its config.json, so every stage that loads it reads it the same way.</summary>
+public sealed record PrmReadoutOptions
+{
+    [Doc("separator: P(class 1) at the separator token after each step (ReasonFlux-PRM-7B); step-end: at the step's own last token.")]
+    public PrmReadAt At { get; init; } = PrmReadAt.Separator;
+
+    [Doc("Text the backbone reads in place of each separator token, e.g. \"\\n\\n\" (what the policy wrote between steps); null: the separator token itself.")]
+    public string? SeparatorShownAs { get; init; }
+
+    [Doc("The head also reads the backbone's own log-probability of the token where it reads, as [max(log p, -20) / 5, p] after the hidden state (score.0 then takes hidden_size + 2 inputs).")]
+    public bool TokenLikelihood { get; init; }
+
+    /// <summary>The paper's readout: at the separator, the separator token shown, no likelihood input.</summary>
+    public bool IsPaper => this == new PrmReadoutOptions();
+}
+
 /// <summary>Training a process reward model.</summary>
 public sealed record PrmTrainOptions : StageOptions
 {
@@ -166,6 +182,11 @@ public sealed record PrmTrainOptions : StageOptions
     [Doc("Separator inserted after each step; its token carries the step label.")]
     public string StepSeparator { get; init; } = "<extra_0>";
 
+    public PrmReadoutOptions Readout { get; init; } = new();
+
+    [Doc("Train the head only: the backbone keeps the base model's weights (no gradients, no optimizer state).")]
+    public bool FreezeBase { get; init; }
+
     public PrmDataOptions Data { get; init; } = new();
     public PrmLossOptions Loss { get; init; } = new();
     public OptimizerOptions Optimizer { get; init; } = new() { Lr = 1e-5, Schedule = LrSchedule.Cosine };
@@ -177,6 +198,10 @@ public sealed record PrmTrainOptions : StageOptions
     {
         v.Require(StepSeparator.Length > 0, "step_separator", "must not be empty");
         v.Require(Data.Eval is not null || Data.EvalEvery == 0, "data.eval_every", "only applies with data.eval (a held-out set)");
+        v.Require(Head == PrmHead.TwoClass || Readout.IsPaper, "readout", "applies to the two-class head only; a scalar head reads the last token");
+        v.Require(Readout.SeparatorShownAs is null || Readout.SeparatorShownAs.Length > 0, "readout.separator_shown_as", "is empty; leave it out to show the separator token itself");
+        v.Require(!(FreezeBase && Model.GradientCheckpointing), "model.gradient_checkpointing",
+            "is true, but with freeze_base no backward pass goes through the decoder, so there is nothing to recompute: set it to false");
         PrecisionRules.Validate(Model, Optimizer, v);
     }
 }

@@ -33,11 +33,17 @@ public static class TrainerCheckpoint
     public static ScalarType MasterSaveDtype(ScalarType modelDtype, ScalarType? masterDtype) => masterDtype ?? modelDtype;
 
     /// <summary>The same for any module; <paramref name="saveModel"/> writes the loadable model folder it is given from the full-precision values.</summary>
-    public static void Write(string? directory, nn.Module model, Action<string, Tensor[]> saveModel, StageOptimizer optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null)
+    public static void Write(string? directory, nn.Module model, Action<string, Tensor[]> saveModel, StageOptimizer optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null) =>
+        Write(directory, model.named_parameters().Select(p => p.Name).ToArray(), saveModel, optimizer, trainerState, generators);
+
+    /// <summary>
+    /// The same for an optimizer over some of a model's parameters, named by <paramref name="names"/> in the
+    /// optimizer's order (a frozen decoder has no optimizer state); <paramref name="saveModel"/> gets their values.
+    /// </summary>
+    public static void Write(string? directory, IReadOnlyList<string> names, Action<string, Tensor[]> saveModel, StageOptimizer optimizer, JsonObject trainerState, IReadOnlyDictionary<string, Generator>? generators = null)
     {
-        var names = model.named_parameters().Select(p => p.Name).ToArray();
-        if (names.Length != optimizer.Parameters.Count)
-            throw new ArgumentException($"the model has {names.Length} parameters, the optimizer {optimizer.Parameters.Count}", nameof(optimizer));
+        if (names.Count != optimizer.Parameters.Count)
+            throw new ArgumentException($"{names.Count} parameter names for the optimizer's {optimizer.Parameters.Count} parameters", nameof(names));
         using (var scope = NewDisposeScope())
         {
             var masters = optimizer.WriterMasterWeights(); // null off the writer
@@ -54,7 +60,7 @@ public static class TrainerCheckpoint
             TensorFiles.Write(Path.Combine(directory, RngFile), rng);
         }
         var steps = new JsonObject();
-        for (int i = 0; i < names.Length; i++) steps[names[i]] = counts[i];
+        for (int i = 0; i < names.Count; i++) steps[names[i]] = counts[i];
         var state = (JsonObject)trainerState.DeepClone();
         state["optimizer_steps"] = steps;
         File.WriteAllText(Path.Combine(directory, StateFile), state.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -96,7 +102,11 @@ public static class TrainerCheckpoint
     /// The same for any module whose parameters live on <paramref name="device"/>. Each rank reads the optimizer
     /// state of the parameters it owns only (ZeRO-0: all of them), by parameter name, so any world size resumes it.
     /// </summary>
-    public static JsonObject Restore(string directory, nn.Module model, StageOptimizer optimizer, Device device, IReadOnlyDictionary<string, Generator>? generators = null)
+    public static JsonObject Restore(string directory, nn.Module model, StageOptimizer optimizer, Device device, IReadOnlyDictionary<string, Generator>? generators = null) =>
+        Restore(directory, model.named_parameters().Select(p => p.Name).ToArray(), optimizer, device, generators);
+
+    /// <summary>The same for an optimizer over the parameters <paramref name="names"/> names, in its order.</summary>
+    public static JsonObject Restore(string directory, IReadOnlyList<string> names, StageOptimizer optimizer, Device device, IReadOnlyDictionary<string, Generator>? generators = null)
     {
         var statePath = Path.Combine(directory, StateFile);
         if (!File.Exists(statePath)) throw new FileNotFoundException($"{statePath}: trainer state missing from the checkpoint", statePath);
@@ -104,7 +114,6 @@ public static class TrainerCheckpoint
         try { state = JsonNode.Parse(File.ReadAllText(statePath))!.AsObject(); }
         catch (Exception e) when (e is JsonException or InvalidOperationException) { throw new InvalidDataException($"{statePath}: {e.Message}"); }
         var steps = state["optimizer_steps"]?.AsObject() ?? throw new InvalidDataException($"{statePath}: \"optimizer_steps\" missing");
-        var names = model.named_parameters().Select(p => p.Name).ToArray();
         OptimizerShardFiles.Restore(directory, names, optimizer, steps, device);
         // Checkpoints from before the shards kept the RNG states in their one optimizer file.
         var rngPath = Path.Combine(directory, RngFile);

@@ -14,6 +14,9 @@ namespace ReasonFlux.Training.Prm;
 /// <para>Two-class head: config.json with architectures ["Qwen2ForProcessRewardModel"] and model.safetensors with
 /// the Qwen2.5-Math-PRM-7B / ReasonFlux-PRM-7B names: model.embed_tokens.weight, model.layers.{i}.*,
 /// model.norm.weight, score.0.weight [H, H], score.0.bias [H], score.2.weight [2, H], score.2.bias [2] (no lm_head).
+/// Another readout (<see cref="PrmReadout"/>, the "reasonflux_readout" key of config.json) may add the token
+/// likelihood: score.0.weight is then [H, H + 2] and an untied model keeps its lm_head.weight; such a folder is
+/// ours alone to read (transformers would refuse score.0's shape).
 /// transformers loads it with that checkpoint's remote code (trust_remote_code; copy its modeling file and
 /// auto_map), vLLM and SGLang by the architecture name.</para>
 /// <para>Scalar head: the ReasonFlux-PRM-1.5B layout, a Qwen2ForCausalLM folder holding only the decoder (model.*;
@@ -30,7 +33,7 @@ public static class PrmModelFolder
     /// reward model (continued training), otherwise its decoder with a head initialised from <paramref name="seed"/>
     /// (HF's init: N(0, initializer_range) matrices, zero biases).
     /// </summary>
-    public static (nn.Module Model, Qwen2Config Config) Create(string baseDirectory, PrmHead head, ScalarType dtype, Device device, long seed)
+    public static (nn.Module Model, Qwen2Config Config) Create(string baseDirectory, PrmHead head, PrmReadout readout, ScalarType dtype, Device device, long seed)
     {
         var baseConfig = Qwen2Config.Load(baseDirectory);
         var arch = Architecture(head);
@@ -40,16 +43,11 @@ public static class PrmModelFolder
         if (isRewardModel)
         {
             var loaded = PretrainedModel.Load(baseDirectory, dtype, device);
-            bool fits = head == PrmHead.TwoClass ? loaded.Module is Qwen2ForProcessRewardModel : loaded.Module is Qwen2ScalarRewardModel;
-            if (!fits)
-            {
-                loaded.Dispose();
-                throw new InvalidDataException($"{baseDirectory}: expected a {arch} checkpoint, found {loaded.Config.Architectures[0]}");
-            }
+            Check(loaded, baseDirectory, head, readout);
             return (loaded.Module, loaded.Config with { Architectures = [arch] });
         }
 
-        var config = baseConfig with { Architectures = [arch] };
+        var config = baseConfig with { Architectures = [arch], Extra = head == PrmHead.TwoClass ? readout.WriteTo(baseConfig.Extra) : baseConfig.Extra };
         using var checkpoint = SafetensorsCheckpoint.Open(baseDirectory);
         var sourcePath = checkpoint.IsSharded ? Path.Combine(baseDirectory, "model.safetensors.index.json") : Path.Combine(baseDirectory, "model.safetensors");
         var decoder = new CheckpointParameters(checkpoint, sourcePath, dtype, device);
@@ -60,16 +58,34 @@ public static class PrmModelFolder
     }
 
     /// <summary>Loads a folder written by <see cref="Save"/> (a checkpoint's model, when resuming).</summary>
-    public static (nn.Module Model, Qwen2Config Config) Load(string directory, PrmHead head, ScalarType dtype, Device device)
+    public static (nn.Module Model, Qwen2Config Config) Load(string directory, PrmHead head, PrmReadout readout, ScalarType dtype, Device device)
     {
         var loaded = PretrainedModel.Load(directory, dtype, device);
-        bool fits = head == PrmHead.TwoClass ? loaded.Module is Qwen2ForProcessRewardModel : loaded.Module is Qwen2ScalarRewardModel;
-        if (!fits)
-        {
-            loaded.Dispose();
-            throw new InvalidDataException($"{directory}: expected a {Architecture(head)} checkpoint, found {loaded.Config.Architectures[0]}");
-        }
+        Check(loaded, directory, head, readout);
         return (loaded.Module, loaded.Config with { Architectures = [Architecture(head)] });
+    }
+
+    /// <summary>The readout a recipe's prm stage asks for.</summary>
+    public static PrmReadout ToReadout(PrmReadoutOptions o) => new()
+    {
+        At = o.At == PrmReadAt.StepEnd ? PrmReadPosition.StepEnd : PrmReadPosition.Separator,
+        SeparatorShownAs = o.SeparatorShownAs,
+        TokenLikelihood = o.TokenLikelihood,
+    };
+
+    /// <summary>A loaded reward model must be the head and readout the recipe trains (a trained head cannot change how it reads); disposes it otherwise.</summary>
+    private static void Check(LoadedModel loaded, string directory, PrmHead head, PrmReadout readout)
+    {
+        string? problem = loaded.Module switch
+        {
+            Qwen2ForProcessRewardModel prm when head == PrmHead.TwoClass => prm.Readout == readout ? null
+                : $"the PRM reads {prm.Readout}, the recipe's readout {readout}; a trained head cannot change how it reads (train from the decoder instead)",
+            Qwen2ScalarRewardModel when head == PrmHead.Scalar => null,
+            _ => $"expected a {Architecture(head)} checkpoint, found {loaded.Config.Architectures[0]}",
+        };
+        if (problem is null) return;
+        loaded.Dispose();
+        throw new InvalidDataException($"{directory}: {problem}");
     }
 
     /// <summary>Writes config.json, the weights and the tokenizer files (layout in the class summary).</summary>

@@ -7,8 +7,8 @@ namespace ReasonFlux.Training.Prm;
 
 /// <summary>
 /// The PRM loss of one micro-batch (reasonflux-prm.md §3.3, §9 item 4): per example
-/// λ_step · (1/T) Σ_t ℓ(p_t, r_t) + λ_final · ℓ(p_final, r_final), where p is P(class 1) at a separator (two-class
-/// head; the final one at the last separator) or the sigmoid output (scalar head, final term only), and ℓ is the
+/// λ_step · (1/T) Σ_t ℓ(p_t, r_t) + λ_final · ℓ(p_final, r_final), where p is P(class 1) where a step is read (two-class
+/// head: its separator, or as the model's <see cref="PrmReadout"/> says; the final one where the last segment is read) or the sigmoid output (scalar head, final term only), and ℓ is the
 /// squared error (mse, the paper) or binary cross-entropy (bce, for 0/1 labels; soft targets allowed). T counts the
 /// labelled steps; an example with none has no step term, one with no trajectory target no final term.
 /// </summary>
@@ -32,7 +32,6 @@ public sealed class PrmObjective(PrmLossOptions options, int padTokenId, Device 
     {
         var (ids, mask, width) = Pad(batch);
         var hidden = prm.Model.forward(ids, mask);
-        long h = hidden.size(2);
         // Rows read: every step separator of every example, then each example's final position.
         var rows = new List<long>();
         var targets = new List<float>();
@@ -55,8 +54,7 @@ public sealed class PrmObjective(PrmLossOptions options, int padTokenId, Device 
             targets.Add(final);
         }
         int finals = rows.Count - steps;
-        var picked = hidden.reshape(batch.Count * width, h).index_select(0, tensor(rows.ToArray(), [rows.Count], device));
-        var logp = prm.Score(picked).to(ScalarType.Float32).log_softmax(-1);
+        var logp = prm.ScoreAt(hidden, ids, rows.ToArray()).to(ScalarType.Float32).log_softmax(-1);
         var perRow = RowLoss(logp.select(1, 1), logp.select(1, 0), tensor(targets.ToArray(), [targets.Count], device));
         var stepTerm = perRow.narrow(0, 0, steps).mul(tensor(weights.ToArray(), [steps], device)).sum();
         var finalTerm = perRow.narrow(0, steps, finals).sum();

@@ -48,6 +48,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         var device = ModelResolver.DeviceOf(o.Model, context.Distributed.LocalRank);
         var dtype = ModelResolver.ToScalarType(o.Model.Dtype);
         var log = context.Log;
+        var readout = PrmModelFolder.ToReadout(o.Readout);
 
         nn.Module model;
         Qwen2Config config;
@@ -56,7 +57,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         {
             var modelDir = TrainerCheckpoint.ModelDirectory(resume.Path);
             tokenizer = PrmTokenizerFiles.Prepare(modelDir, o.StepSeparator, Qwen2Config.Load(modelDir).VocabSize, chatTemplate: null);
-            (model, config) = PrmModelFolder.Load(modelDir, o.Head, dtype, device);
+            (model, config) = PrmModelFolder.Load(modelDir, o.Head, readout, dtype, device);
         }
         else
         {
@@ -64,7 +65,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
             string baseDir = "";
             context.Distributed.WriterFirst(() => baseDir = ModelResolver.Materialize(o.Model.Path, context.Folder.Path, o.Training.Seed));
             tokenizer = PrmTokenizerFiles.Prepare(baseDir, o.StepSeparator, Qwen2Config.Load(baseDir).VocabSize, o.Model.ChatTemplate);
-            (model, config) = PrmModelFolder.Create(baseDir, o.Head, dtype, device, o.Training.Seed);
+            (model, config) = PrmModelFolder.Create(baseDir, o.Head, readout, dtype, device, o.Training.Seed);
             if (tokenizer.AddedSeparator)
                 log.Information("the base tokenizer has no {Separator}: added it as special token {Id}", o.StepSeparator, tokenizer.SeparatorId);
         }
@@ -72,7 +73,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
 
         var encoder = new PrmInputEncoder(tokenizer.Tokenizer, tokenizer.Template, o.Head == PrmHead.TwoClass ? PrmHeadKind.TwoClass : PrmHeadKind.Scalar,
             new PrmScoringOptions { Mode = PrmScoringMode.Paper, SeparatorToken = o.StepSeparator, MaxTokens = o.Data.MaxSeqLen, ScalarMaxTokens = o.Data.MaxSeqLen },
-            o.Model.Path);
+            o.Model.Path, o.Head == PrmHead.TwoClass ? readout : null);
         var data = PrmTrainingSet.Load(o.Data, o.Head, encoder);
         if (data.Count == 0) throw new InvalidDataException($"{o.Data.Train}: no training examples");
         if (data.TruncatedExamples > 0)
@@ -85,22 +86,33 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         long globalBatch = t.GlobalBatch * dataParallel.WorldSize;
         long total = t.Steps ?? Math.Max(1, (long)Math.Ceiling(t.Epochs * data.Count / globalBatch));
         var cursor = new DataCursor(data.Count, t.Seed, o.Data.Shuffle);
-        var parameters = model.parameters().ToArray();
+        // freeze_base: only the head's parameters get gradients and optimizer state; the decoder stays the base's.
+        var named = model.named_parameters().ToArray();
+        var trained = named.Where(p => !o.FreezeBase || FreshHeadParameters.IsHead(p.Name)).ToArray();
+        foreach (var (_, p) in named.Except(trained)) p.requires_grad = false;
+        var parameters = trained.Select(p => p.Parameter).ToArray();
+        var trainedNames = trained.Select(p => p.Name).ToArray();
         using var optimizer = ModelResolver.CreateOptimizer(parameters, dtype, o.Optimizer, dataParallel);
         ((IQwen2Backbone)model).Model.GradientCheckpointing = o.Model.GradientCheckpointing;
         var guard = new NonFiniteStepGuard(t.MaxConsecutiveSkips, GradientFault);
         if (context.ResumeFrom is { } from)
         {
-            var state = TrainerCheckpoint.Restore(from.Path, model, optimizer, device);
+            var state = TrainerCheckpoint.Restore(from.Path, trainedNames, optimizer, device);
             cursor.Restore(state["cursor"]?.AsObject() ?? throw new InvalidDataException($"{from.Path}: trainer state has no \"cursor\""));
             guard.Restore(state);
         }
         dataParallel.SynchronizeWeights(optimizer);
         if (optimizer.IsSharded) log.Information("{Shard}", optimizer.DescribeShard());
-        log.Information("prm: {Examples} examples, {Steps} steps of {Batch} sequences ({Micro} × {Accumulation} × {World} ranks), head {Head}, on {Device}",
-            data.Count, total, globalBatch, t.MicroBatchSize, t.GradAccumulation, dataParallel.WorldSize, o.Head, device);
+        log.Information("prm: {Examples} examples, {Steps} steps of {Batch} sequences ({Micro} × {Accumulation} × {World} ranks), head {Head} read {Readout}, {Trained}, on {Device}",
+            data.Count, total, globalBatch, t.MicroBatchSize, t.GradAccumulation, dataParallel.WorldSize, o.Head, readout,
+            o.FreezeBase ? $"base frozen ({parameters.Sum(p => p.numel())} of {named.Sum(p => p.Parameter.numel())} parameters trained)" : "every parameter trained", device);
 
-        void SaveModel(string directory, ScalarType saveDtype, Tensor[] masters) => PrmModelFolder.Save(model, config, tokenizer, directory, saveDtype, masters);
+        // The optimizer's values are the trained parameters'; a frozen decoder is saved as it is.
+        void SaveModel(string directory, ScalarType saveDtype, Tensor[] masters)
+        {
+            var byName = trainedNames.Zip(masters).ToDictionary(x => x.First, x => x.Second);
+            PrmModelFolder.Save(model, config, tokenizer, directory, saveDtype, named.Select(p => byName.GetValueOrDefault(p.Name) ?? p.Parameter).ToArray());
+        }
 
         var objective = new PrmObjective(o.Loss, encoder.PadTokenId, device);
         JsonObject TrainerState(long step)
@@ -112,7 +124,7 @@ public sealed class PrmTrainRunner : StageRunner<PrmTrainOptions>
         void Save(long step)
         {
             context.SaveCheckpointFromAllRanks(step,
-                dir => TrainerCheckpoint.Write(dir, model, (d, masters) => SaveModel(d, TrainerCheckpoint.MasterSaveDtype(dtype, optimizer.MasterDtype), masters), optimizer, TrainerState(step)),
+                dir => TrainerCheckpoint.Write(dir, trainedNames, (d, masters) => SaveModel(d, TrainerCheckpoint.MasterSaveDtype(dtype, optimizer.MasterDtype), masters), optimizer, TrainerState(step)),
                 new Dictionary<string, string> { ["kind"] = "prm" });
         }
 

@@ -60,7 +60,7 @@ public sealed class PrmTrainingSet
                 examples.Add(new PrmTrainingExample(input.InputIds, [], [], input.LastPosition, final, record.Location));
                 continue;
             }
-            int kept = input.SeparatorPositions.Length;
+            int kept = input.SegmentPositions.Length;
             if (kept == 0)
                 throw record.Error($"the first step does not fit in max_seq_len {data.MaxSeqLen} tokens (the input has more); raise data.max_seq_len");
             if (input.Truncated)
@@ -69,8 +69,8 @@ public sealed class PrmTrainingSet
                 truncatedSteps += steps.Length - kept;
             }
             var labelled = Enumerable.Range(0, kept).Where(i => targets[i] is not null).ToArray();
-            examples.Add(new PrmTrainingExample(input.InputIds, labelled.Select(i => input.SeparatorPositions[i]).ToArray(),
-                labelled.Select(i => targets[i]!.Value).ToArray(), input.SeparatorPositions[^1], final, record.Location));
+            examples.Add(new PrmTrainingExample(input.InputIds, labelled.Select(i => input.SegmentPositions[i]).ToArray(),
+                labelled.Select(i => targets[i]!.Value).ToArray(), input.SegmentPositions[^1], final, record.Location));
         }
         return new PrmTrainingSet(examples, truncatedExamples, truncatedSteps);
     }
