@@ -1,9 +1,12 @@
 using System.Text.Json.Nodes;
 using ReasonFlux.Models.Builtin;
+using ReasonFlux.Models.Heads;
 using ReasonFlux.Models.Qwen2;
+using ReasonFlux.Recipes.Loading;
 using ReasonFlux.Recipes.Options;
 using ReasonFlux.Rewards;
 using ReasonFlux.Tasks.Arithmetic;
+using ReasonFlux.Tokenizers;
 using ReasonFlux.Training.Prm;
 
 namespace ReasonFlux.Training.Prm.Tests;
@@ -79,6 +82,40 @@ public class QuickstartPrmAlignmentTests
             Assert.Equal(steps.Length, example.InputIds.Count(id => id == encoder.SeparatorTokenId));
         }
         Assert.Equal(["correct", "flawed", "wrong"], qualities.Order());
+    }
+
+    [Fact]
+    public void QuickstartPrmReadout_TheBackboneReadsThePolicysOwnTokensUpToEachStepsLastToken()
+    {
+        using var dir = new TempDir();
+        var stage = RecipeLoader.Load(Path.Combine(RepoRoot(), "recipes", "quickstart.yaml")).Stages.OfType<PrmTrainOptions>().Single();
+        var readout = PrmModelFolder.ToReadout(stage.Readout);
+        Assert.Equal(PrmReadPosition.StepEnd, readout.At);
+        var shape = new ArithmeticTaskShape { MinOperations = 3, MaxOperations = 3, MinOperand = 1, MaxOperand = 9, MinValue = 10, MaxValue = 99, Carries = false };
+        QuickstartTaskWriter.Write(dir["data"], seed: 2, shape, new QuickstartTaskSizes { Sft = 1, Grpo = 1, Eval = 1, Pool = 3, Prm = 4, PoolCorrectFraction = 1.0 / 3 });
+
+        var baseDir = BuiltinModels.Materialize("builtin:tiny", dir["base"], 1);
+        var files = PrmTokenizerFiles.Prepare(baseDir, stage.StepSeparator, Qwen2Config.Load(baseDir).VocabSize, Path.Combine(RepoRoot(), stage.Model.ChatTemplate!));
+        var policyTemplate = ChatTemplate.Load(Path.Combine(RepoRoot(), "recipes", "data", "quickstart", "chat_template.jinja"), baseDir);
+        var encoder = new PrmInputEncoder(files.Tokenizer, files.Template, PrmHeadKind.TwoClass,
+            new PrmScoringOptions { SeparatorToken = stage.StepSeparator, MaxTokens = 256 }, "quickstart", readout);
+        foreach (var line in File.ReadLines(Path.Combine(dir["data"], QuickstartTaskWriter.PrmFile)))
+        {
+            var record = JsonNode.Parse(line)!.AsObject();
+            var question = (string)record["question"]!;
+            var steps = record["steps"]!.AsArray().Select(x => (string)x!).ToArray();
+            var input = encoder.Encode(PrmSample.FromSteps(question, steps));
+            // What the policy read and wrote: its prompt, then "<think>\n", the steps joined by "\n\n", "\n</think>\n\n" and the answer.
+            var completion = "<think>\n" + string.Join("\n\n", steps[..^1]) + "\n</think>\n\n" + steps[^1];
+            var policy = files.Tokenizer.Encode(policyTemplate.Render([ChatMessage.User(question)], addGenerationPrompt: true) + completion);
+            for (int i = 0; i < steps.Length - 1; i++)
+            {
+                int at = input.SegmentPositions[i];
+                Assert.Equal(policy[..(at + 1)], input.InputIds[..(at + 1)]);
+                Assert.EndsWith(steps[i], files.Tokenizer.Decode(input.InputIds[..(at + 1)]));
+            }
+            Assert.EndsWith(steps[^1], files.Tokenizer.Decode(input.InputIds[..(input.SegmentPositions[^1] + 1)]));
+        }
     }
 
     /// <summary>"Compute 47 + 2 - 5 + 3." → ["47 + 2 = 49", "49 - 5 = 44", "44 + 3 = 47"], worked out here, not by the task's checker.</summary>
