@@ -34,6 +34,7 @@ public class QuickstartRecipeTests
             "eval_sft.n=4", "eval_sft.best_of_n=4", "eval_sft_topk.n=1", "eval_sft_random.n=1", "eval_grpo.n=1", "eval_grpo_prm.n=1",
         };
         set.AddRange(ChatTemplateStages.Select(s => $"{s}.model.chat_template={template}"));
+        set.Add($"prm.model.chat_template={Path.Combine(RepoPaths.Root, "recipes", "data", "quickstart", "prm_chat_template.jinja")}");
         return set;
     }
 
