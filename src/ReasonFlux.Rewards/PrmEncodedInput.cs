@@ -15,4 +15,13 @@ public sealed record PrmEncodedInput(int[] InputIds, int[] SegmentPositions, int
 
     /// <summary>Positions a two-class readout gathers: every separator, then the last token.</summary>
     public int[] ReadPositions => [.. SegmentPositions, LastPosition];
+
+    /// <summary>
+    /// The first token of each segment in <see cref="SegmentPositions"/> (a PRM whose head reads a step's lowest token
+    /// likelihood reads it from there to the read position); null when the readout needs none.
+    /// </summary>
+    public int[]? SegmentStarts { get; init; }
+
+    /// <summary>The first token of each window <see cref="ReadPositions"/> reads: the segments', then the last token itself; null as <see cref="SegmentStarts"/>.</summary>
+    public int[]? ReadStarts => SegmentStarts is null ? null : [.. SegmentStarts, LastPosition];
 }

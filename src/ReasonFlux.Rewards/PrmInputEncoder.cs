@@ -120,9 +120,20 @@ public sealed class PrmInputEncoder
             ids = spliced.ToArray();
         }
         var positions = Readout.At == PrmReadPosition.StepEnd ? first.Select(p => p - 1).ToArray() : last;
-        if (Readout.TokenLikelihood && positions.Length > 0 && positions[0] < 1)
-            throw new InvalidDataException("the first segment is read at the input's first token, which nothing precedes to give it a likelihood; the PRM chat template must put the problem first");
-        if (ids.Length <= limit) return new PrmEncodedInput(ids, positions, stepCount, segments, false);
-        return new PrmEncodedInput(ids[..limit], positions.Where(p => p < limit).ToArray(), stepCount, segments, true);
+        int[]? starts = null;
+        if (Readout.StepMinLikelihood)
+        {
+            // Segment 0 starts where the template puts the assistant's content: as many tokens in as precede the one
+            // separator of an assistant turn that holds nothing else. The others start after the previous separator.
+            var header = _tokenizer.Encode(_template!.Render([ChatMessage.User(sample.Problem), ChatMessage.Assistant(_options.SeparatorToken)], addGenerationPrompt: false));
+            starts = new int[segments];
+            starts[0] = Array.LastIndexOf(header, SeparatorTokenId);
+            for (int i = 1; i < segments; i++) starts[i] = last[i - 1] + 1;
+        }
+        if (Readout.ReadsLikelihood && (positions.Length > 0 && positions[0] < 1 || starts is [< 1, ..]))
+            throw new InvalidDataException("the first segment starts at the input's first token, which nothing precedes to give it a likelihood; the PRM chat template must put the problem first");
+        if (ids.Length <= limit) return new PrmEncodedInput(ids, positions, stepCount, segments, false) { SegmentStarts = starts };
+        var kept = positions.Where(p => p < limit).ToArray();
+        return new PrmEncodedInput(ids[..limit], kept, stepCount, segments, true) { SegmentStarts = starts?[..kept.Length] };
     }
 }

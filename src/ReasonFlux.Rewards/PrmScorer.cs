@@ -137,9 +137,14 @@ public sealed class PrmScorer : IDisposable
         var hidden = prm.Model.forward(ids, mask);
         // Apply the score head only where it is read: one gather over the flattened [B·T, H] states.
         var flat = new List<long>();
+        var starts = prm.Readout.StepMinLikelihood ? new List<long>() : null;
         foreach (var (row, b) in rows.Select((r, b) => (r, b)))
+        {
             foreach (var p in row.ReadPositions) flat.Add((long)b * width + p);
-        var probs = prm.ScoreAt(hidden, ids, flat.ToArray()).to(ScalarType.Float32).softmax(-1).select(-1, 1).ToFloatArray();
+            if (starts is not null)
+                foreach (var p in row.ReadStarts ?? throw new InvalidOperationException("the encoder gave no segment starts for a PRM that reads them")) starts.Add((long)b * width + p);
+        }
+        var probs = prm.ScoreAt(hidden, ids, flat.ToArray(), starts?.ToArray()).to(ScalarType.Float32).softmax(-1).select(-1, 1).ToFloatArray();
         var result = new float[rows.Length][];
         int k = 0;
         for (int b = 0; b < rows.Length; b++)

@@ -37,8 +37,18 @@ public sealed record PrmReadout
     /// </summary>
     public bool TokenLikelihood { get; init; }
 
+    /// <summary>
+    /// The head also reads the lowest log-probability the backbone gives any token of the segment, from its first
+    /// token to the read position, as [max(min log p, −20) / 5, its p] (two more inputs, after the token likelihood's).
+    /// A step that copies a wrong operand from the problem can end in a digit the backbone expects; its dip is earlier.
+    /// </summary>
+    public bool StepMinLikelihood { get; init; }
+
     /// <summary>Features the head reads besides the hidden state.</summary>
-    public int ExtraFeatures => TokenLikelihood ? 2 : 0;
+    public int ExtraFeatures => (TokenLikelihood ? 2 : 0) + (StepMinLikelihood ? 2 : 0);
+
+    /// <summary>The head needs the backbone's token log-probabilities (and so its lm_head).</summary>
+    public bool ReadsLikelihood => TokenLikelihood || StepMinLikelihood;
 
     /// <summary>ReasonFlux-PRM-7B's readout: P(class 1) of the hidden state at each separator token.</summary>
     public static PrmReadout Paper { get; } = new();
@@ -49,8 +59,8 @@ public sealed record PrmReadout
         if (config is null || !config.TryGetPropertyValue(ConfigKey, out var node) || node is null) return Paper;
         if (node is not JsonObject o) throw new InvalidDataException($"{where}: \"{ConfigKey}\" must be an object");
         foreach (var (key, _) in o)
-            if (key is not ("at" or "separator_shown_as" or "token_likelihood"))
-                throw new InvalidDataException($"{where}: \"{ConfigKey}\" has an unknown key \"{key}\" (known: at, separator_shown_as, token_likelihood)");
+            if (key is not ("at" or "separator_shown_as" or "token_likelihood" or "step_min_likelihood"))
+                throw new InvalidDataException($"{where}: \"{ConfigKey}\" has an unknown key \"{key}\" (known: at, separator_shown_as, token_likelihood, step_min_likelihood)");
         var at = ReadString(o, "at", where) switch
         {
             null or "separator" => PrmReadPosition.Separator,
@@ -59,13 +69,11 @@ public sealed record PrmReadout
         };
         var shownAs = ReadString(o, "separator_shown_as", where);
         if (shownAs is { Length: 0 }) throw new InvalidDataException($"{where}: \"{ConfigKey}.separator_shown_as\" is empty; leave it out to show the separator token itself");
-        bool likelihood = false;
-        if (o["token_likelihood"] is { } flag)
+        return new PrmReadout
         {
-            if (flag is not JsonValue v || !v.TryGetValue(out likelihood))
-                throw new InvalidDataException($"{where}: \"{ConfigKey}.token_likelihood\" must be true or false");
-        }
-        return new PrmReadout { At = at, SeparatorShownAs = shownAs, TokenLikelihood = likelihood };
+            At = at, SeparatorShownAs = shownAs,
+            TokenLikelihood = ReadBool(o, "token_likelihood", where), StepMinLikelihood = ReadBool(o, "step_min_likelihood", where),
+        };
     }
 
     /// <summary>A copy of <paramref name="config"/> that declares this readout (the paper's: the key removed).</summary>
@@ -77,6 +85,7 @@ public sealed record PrmReadout
         var o = new JsonObject { ["at"] = At == PrmReadPosition.StepEnd ? "step_end" : "separator" };
         if (SeparatorShownAs is not null) o["separator_shown_as"] = SeparatorShownAs;
         o["token_likelihood"] = TokenLikelihood;
+        o["step_min_likelihood"] = StepMinLikelihood;
         result[ConfigKey] = o;
         return result;
     }
@@ -84,7 +93,15 @@ public sealed record PrmReadout
     public override string ToString() => this == Paper ? "at the separator"
         : $"at the {(At == PrmReadPosition.StepEnd ? "step's last token" : "separator")}"
           + (SeparatorShownAs is null ? "" : $", separator shown as {JsonValue.Create(SeparatorShownAs).ToJsonString()}")
-          + (TokenLikelihood ? ", with the backbone's token likelihood" : "");
+          + (TokenLikelihood ? ", with the backbone's token likelihood" : "")
+          + (StepMinLikelihood ? ", with the step's lowest token likelihood" : "");
+
+    private static bool ReadBool(JsonObject o, string key, string where)
+    {
+        if (o[key] is not { } node) return false;
+        if (node is JsonValue v && v.TryGetValue<bool>(out var b)) return b;
+        throw new InvalidDataException($"{where}: \"{ConfigKey}.{key}\" must be true or false");
+    }
 
     private static string? ReadString(JsonObject o, string key, string where)
     {

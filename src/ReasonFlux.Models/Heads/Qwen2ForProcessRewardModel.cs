@@ -22,7 +22,7 @@ public sealed class Qwen2ForProcessRewardModel : nn.Module, IQwen2Backbone
         Readout = PrmReadout.FromConfig(config.Extra, "config.json");
         Model = RegisterModule("model", new Qwen2Model(config, p));
         _score = RegisterModule("score", new ScoreHead(config, p, Readout.ExtraFeatures));
-        if (Readout.TokenLikelihood)
+        if (Readout.ReadsLikelihood)
             _lmHead = RegisterModule("lm_head", config.TieWordEmbeddings
                 ? new LmHead(Model.EmbedTokens.weight)
                 : new LmHead(p.Get("lm_head.weight", [config.VocabSize, config.HiddenSize], ParameterKind.Matrix), owned: true));
@@ -34,23 +34,43 @@ public sealed class Qwen2ForProcessRewardModel : nn.Module, IQwen2Backbone
 
     /// <summary>
     /// Class logits [N, 2] at <paramref name="flatPositions"/> (b · T + t) of the decoder's hidden states [B, T, H]
-    /// for <paramref name="inputIds"/> [B, T]. When the head reads the token likelihood a read position is never a
-    /// row's first token (nothing precedes it to predict it); the encoder guarantees that.
+    /// for <paramref name="inputIds"/> [B, T]; <paramref name="flatStarts"/> are the first tokens of the segments read
+    /// there (needed with <see cref="PrmReadout.StepMinLikelihood"/>). When the head reads likelihoods no position it
+    /// reads them at is a row's first token (nothing precedes it to predict it); the encoder guarantees that.
     /// </summary>
-    public Tensor ScoreAt(Tensor hidden, Tensor inputIds, long[] flatPositions)
+    public Tensor ScoreAt(Tensor hidden, Tensor inputIds, long[] flatPositions, long[]? flatStarts = null)
     {
         using var scope = NewDisposeScope();
         var flat = hidden.reshape(-1, hidden.size(-1));
         var picked = flat.index_select(0, tensor(flatPositions, [flatPositions.Length], hidden.device));
         if (_lmHead is null) return _score.forward(picked).MoveToOuterDisposeScope();
-        // log p(token at t | the tokens before it) comes from the hidden state at t − 1.
-        var before = flatPositions.Select(p => p - 1).ToArray();
-        var previous = flat.index_select(0, tensor(before, [before.Length], hidden.device));
-        var tokens = inputIds.reshape(-1).index_select(0, tensor(flatPositions, [flatPositions.Length], inputIds.device));
-        var logp = nn.functional.lm_head_logprobs(previous, _lmHead.Weight, tokens);
-        var features = stack([logp.clamp_min(-20.0).div(5.0), logp.exp()], 1).to(picked.dtype);
-        return _score.forward(cat([picked, features], 1)).MoveToOuterDisposeScope();
+        var features = new List<Tensor> { picked };
+        if (Readout.TokenLikelihood) features.Add(LikelihoodFeatures(TokenLogProbs(flat, inputIds, flatPositions)));
+        if (Readout.StepMinLikelihood)
+        {
+            if (flatStarts is null || flatStarts.Length != flatPositions.Length)
+                throw new ArgumentException("a PRM whose head reads the step's lowest token likelihood needs each read segment's first token", nameof(flatStarts));
+            // Every segment padded to the longest with its read position again, which leaves each minimum as it is.
+            int width = (int)flatPositions.Zip(flatStarts).Max(x => x.First - x.Second + 1);
+            var window = new long[flatPositions.Length * width];
+            for (int n = 0; n < flatPositions.Length; n++)
+                for (int w = 0; w < width; w++) window[n * width + w] = Math.Min(flatStarts[n] + w, flatPositions[n]);
+            var lowest = TokenLogProbs(flat, inputIds, window).view(flatPositions.Length, width).min(1).values;
+            features.Add(LikelihoodFeatures(lowest));
+        }
+        return _score.forward(cat([features[0], .. features.Skip(1).Select(f => f.to(picked.dtype))], 1)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>log p(token at t | the tokens before it) [N] in fp32, from the hidden state at t − 1.</summary>
+    private Tensor TokenLogProbs(Tensor flatHidden, Tensor inputIds, long[] flatPositions)
+    {
+        var before = flatPositions.Select(p => p - 1).ToArray();
+        var previous = flatHidden.index_select(0, tensor(before, [before.Length], flatHidden.device));
+        var tokens = inputIds.reshape(-1).index_select(0, tensor(flatPositions, [flatPositions.Length], inputIds.device));
+        return nn.functional.lm_head_logprobs(previous, _lmHead!.Weight, tokens);
+    }
+
+    private static Tensor LikelihoodFeatures(Tensor logp) => stack([logp.clamp_min(-20.0).div(5.0), logp.exp()], 1);
 
     /// <summary>Class logits [B, T, 2] for every token (a head without the token likelihood: one that has it reads chosen positions, <see cref="ScoreAt"/>).</summary>
     public Tensor forward(Tensor inputIds, Tensor? attentionMask = null)

@@ -164,6 +164,9 @@ public sealed record PrmReadoutOptions
     [Doc("The head also reads the backbone's own log-probability of the token where it reads, as [max(log p, -20) / 5, p] after the hidden state (score.0 then takes hidden_size + 2 inputs).")]
     public bool TokenLikelihood { get; init; }
 
+    [Doc("The head also reads the lowest log-probability the backbone gives any token of the step (its first token to where it is read), as [max(min log p, -20) / 5, its p]: two more inputs.")]
+    public bool StepMinLikelihood { get; init; }
+
     /// <summary>The paper's readout: at the separator, the separator token shown, no likelihood input.</summary>
     public bool IsPaper => this == new PrmReadoutOptions();
 }

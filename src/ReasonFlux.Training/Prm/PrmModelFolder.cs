@@ -71,6 +71,7 @@ public static class PrmModelFolder
         At = o.At == PrmReadAt.StepEnd ? PrmReadPosition.StepEnd : PrmReadPosition.Separator,
         SeparatorShownAs = o.SeparatorShownAs,
         TokenLikelihood = o.TokenLikelihood,
+        StepMinLikelihood = o.StepMinLikelihood,
     };
 
     /// <summary>A loaded reward model must be the head and readout the recipe trains (a trained head cannot change how it reads); disposes it otherwise.</summary>

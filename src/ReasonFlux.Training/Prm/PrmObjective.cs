@@ -34,6 +34,7 @@ public sealed class PrmObjective(PrmLossOptions options, int padTokenId, Device 
         var hidden = prm.Model.forward(ids, mask);
         // Rows read: every step separator of every example, then each example's final position.
         var rows = new List<long>();
+        var starts = new List<long>();
         var targets = new List<float>();
         var weights = new List<float>();
         for (int b = 0; b < batch.Count; b++)
@@ -42,6 +43,7 @@ public sealed class PrmObjective(PrmLossOptions options, int padTokenId, Device 
             for (int i = 0; i < e.StepPositions.Length; i++)
             {
                 rows.Add((long)b * width + e.StepPositions[i]);
+                if (e.StepStarts is { } s) starts.Add((long)b * width + s[i]);
                 targets.Add(e.StepTargets[i]);
                 weights.Add(1f / e.StepPositions.Length);
             }
@@ -51,10 +53,11 @@ public sealed class PrmObjective(PrmLossOptions options, int padTokenId, Device 
         {
             if (batch[b].FinalTarget is not { } final) continue;
             rows.Add((long)b * width + batch[b].FinalPosition);
+            if (batch[b].StepStarts is not null) starts.Add((long)b * width + batch[b].FinalStart);
             targets.Add(final);
         }
         int finals = rows.Count - steps;
-        var logp = prm.ScoreAt(hidden, ids, rows.ToArray()).to(ScalarType.Float32).log_softmax(-1);
+        var logp = prm.ScoreAt(hidden, ids, rows.ToArray(), starts.Count == rows.Count ? starts.ToArray() : null).to(ScalarType.Float32).log_softmax(-1);
         var perRow = RowLoss(logp.select(1, 1), logp.select(1, 0), tensor(targets.ToArray(), [targets.Count], device));
         var stepTerm = perRow.narrow(0, 0, steps).mul(tensor(weights.ToArray(), [steps], device)).sum();
         var finalTerm = perRow.narrow(0, steps, finals).sum();

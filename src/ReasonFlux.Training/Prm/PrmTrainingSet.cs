@@ -11,7 +11,14 @@ namespace ReasonFlux.Training.Prm;
 /// target at the last token. Unlabelled steps (a null target) have no position here; an unlabelled trajectory has a
 /// null <see cref="FinalTarget"/>.
 /// </summary>
-public sealed record PrmTrainingExample(int[] InputIds, int[] StepPositions, float[] StepTargets, int FinalPosition, float? FinalTarget, string Location);
+public sealed record PrmTrainingExample(int[] InputIds, int[] StepPositions, float[] StepTargets, int FinalPosition, float? FinalTarget, string Location)
+{
+    /// <summary>The first token of each step read at <see cref="StepPositions"/> (for a head that reads a step's lowest token likelihood); null otherwise.</summary>
+    public int[]? StepStarts { get; init; }
+
+    /// <summary>The first token of the segment read at <see cref="FinalPosition"/> (with <see cref="StepStarts"/>).</summary>
+    public int FinalStart { get; init; }
+}
 
 /// <summary>
 /// The PRM training file: one {question, steps: [..], step_targets: [..], final_target} object per line (keys per
@@ -70,7 +77,11 @@ public sealed class PrmTrainingSet
             }
             var labelled = Enumerable.Range(0, kept).Where(i => targets[i] is not null).ToArray();
             examples.Add(new PrmTrainingExample(input.InputIds, labelled.Select(i => input.SegmentPositions[i]).ToArray(),
-                labelled.Select(i => targets[i]!.Value).ToArray(), input.SegmentPositions[^1], final, record.Location));
+                labelled.Select(i => targets[i]!.Value).ToArray(), input.SegmentPositions[^1], final, record.Location)
+            {
+                StepStarts = input.SegmentStarts is { } starts ? labelled.Select(i => starts[i]).ToArray() : null,
+                FinalStart = input.SegmentStarts?[^1] ?? 0,
+            });
         }
         return new PrmTrainingSet(examples, truncatedExamples, truncatedSteps);
     }
