@@ -32,7 +32,7 @@ public sealed record LabelOptions : StageOptions
 
     public SamplingOptions Sampling { get; init; } = new();
 
-    [Doc("first-error: steps after the first wrong think step, the response and final_target are null (PRM800K's convention); all: every target is 1 or 0.")]
+    [Doc("first-error: after the first wrong think step every target (later steps, the response) and final_target are null (PRM800K's convention); all: every target is 1 or 0.")]
     public StepLabels Labels { get; init; } = StepLabels.FirstError;
 
     [Doc("Seed for sampling (and a builtin: model's initial weights); the same recipe writes the same prm.jsonl.")]

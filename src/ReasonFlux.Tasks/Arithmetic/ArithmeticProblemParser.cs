@@ -11,7 +11,7 @@ namespace ReasonFlux.Tasks.Arithmetic;
 /// </summary>
 public static partial class ArithmeticProblemParser
 {
-    [GeneratedRegex(@"^Compute (\d+)((?: [+-] \d+)+)\.$")]
+    [GeneratedRegex(@"^Compute (\d+)((?: [+-] \d+)+)\.\z")]
     private static partial Regex ProblemPattern();
 
     [GeneratedRegex(@" ([+-]) (\d+)")]

@@ -6,6 +6,7 @@ using ReasonFlux.IO;
 using ReasonFlux.Recipes.Options;
 using ReasonFlux.Rollout;
 using ReasonFlux.Runs;
+using ReasonFlux.Tokenizers;
 using ReasonFlux.Training.Common;
 using ReasonFlux.Training.Eval;
 
@@ -34,6 +35,8 @@ public sealed class LabelRunner : StageRunner<LabelOptions>
         ModelResolver.WarnUnusedTensors(model, ctx.Log);
         var prompts = problems.Select(p => EvalPrompts.Render(model.ChatTemplate, p.Item, options.SystemPrompt)).ToList();
         var sampling = EvalSettings.ToSamplingParams(options.Sampling, options.Seed);
+        // The generator's own default, needed here to take the stop token off the written text.
+        var stopTokens = model.StopTokenIds;
         int k = options.Samples;
         ctx.Log.Information("labelling {Model} on {Problems}: {Count} problems × {Samples} samples, labels {Labels}",
             options.Model.Path, options.Data.Problems, problems.Count, k, options.Labels);
@@ -46,7 +49,8 @@ public sealed class LabelRunner : StageRunner<LabelOptions>
             int slot = Slot(c, problems.Count, k);
             if (labels[slot] is not null) return;
             var problem = problems[c.PromptIndex];
-            labels[slot] = SampleLabeller.Label(problem, c.Text, options.Labels);
+            labels[slot] = SampleLabeller.Label(problem, WrittenText(model.Tokenizer, c, stopTokens), options.Labels);
+            // Graded on the eval-time text, so answer_accuracy is what an eval stage's pass@1 would be on these samples.
             summary.Add(labels[slot]!, SampleLabeller.AnswerCorrect(problem, c.Text), c.FinishReason == FinishReason.Length);
         }
 
@@ -92,6 +96,19 @@ public sealed class LabelRunner : StageRunner<LabelOptions>
                 summary.Dropped, summary.Samples, Path.Combine(ctx.OutputDirectory, SummaryFileName));
         ctx.Log.Information("label: {Summary} in {Seconds:F1} s; {Output}", summary.Describe(), wall.Elapsed.TotalSeconds, Path.Combine(ctx.OutputDirectory, PrmFileName));
         return StageOutcome.Completed;
+    }
+
+    /// <summary>
+    /// The completion as the policy wrote it, special tokens kept but the final stop token dropped. Eval-time text skips
+    /// special tokens, and builtin:tiny's &lt;think&gt; and &lt;/think&gt; are special: without them no sample could be
+    /// split into trajectory and response. The steps it gives are the ones the PRM reads at eval time, where the
+    /// stripped text splits on "\n\n" into the same think steps with the boxed response last.
+    /// </summary>
+    private static string WrittenText(BpeTokenizer tokenizer, GeneratedCompletion c, IReadOnlyList<int> stopTokens)
+    {
+        var ids = c.TokenIds;
+        int n = c.FinishReason == FinishReason.Stop && ids.Count > 0 && stopTokens.Contains(ids[^1]) ? ids.Count - 1 : ids.Count;
+        return tokenizer.Decode(ids.Take(n).ToArray(), skipSpecialTokens: false);
     }
 
     private static int Slot(GeneratedCompletion c, int prompts, int k)

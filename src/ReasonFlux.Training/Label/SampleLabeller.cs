@@ -22,8 +22,9 @@ public sealed record SampleLabel(LabelledSample? Sample, DropReason? Dropped);
 
 /// <summary>
 /// Labels a sampled completion against the problem's chain (Math-Shepherd style, with exact checks instead of
-/// rollouts). The completion is split as the PRM scorer splits an eval sample (<see cref="PrmSample.FromResponse"/>):
-/// the text before &lt;/think&gt; into steps on "\n\n", each trimmed, and the trimmed text after it as the response.
+/// rollouts). The completion, as written with its think tags, is split as the PRM scorer splits a sample
+/// (<see cref="PrmSample.FromResponse"/>): the text before &lt;/think&gt; into steps on "\n\n", each trimmed, and the
+/// trimmed text after it as the response.
 /// A think step is right when it is the chain's step at that position (<see cref="StepChecker"/>); the response's
 /// target, and the trajectory target, is 1 when every think step is right, there are as many as the chain has, and
 /// the response's boxed answer is the chain's answer (the strict-boxed grader of the quickstart's eval stages).
