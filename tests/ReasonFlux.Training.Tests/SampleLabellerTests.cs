@@ -41,27 +41,19 @@ public class SampleLabellerTests
     }
 
     [Theory]
-    [InlineData(StepLabels.FirstError)]
-    [InlineData(StepLabels.All)]
-    public void CleanSolution_EveryTargetIsOne(StepLabels labels)
+    [InlineData("73", 1)] // clean: every target is 1
+    [InlineData("72", 0)] // a wrong boxed answer after right steps: the response and trajectory are 0
+    public void RightSteps_ResponseAndTrajectoryTargetsFollowTheBoxedAnswer(string answer, int expected)
     {
-        var s = Labelled(Completion("73", "74 + 3 = 77", "77 + 1 = 78", "78 - 5 = 73"), labels);
-        Assert.Equal([1, 1, 1, 1], s.StepTargets);
-        Assert.Equal(1, s.FinalTarget);
-        Assert.True(s.Clean);
-        Assert.Equal("correct", (string)s.ToJson(Problem, "p", 0)["quality"]!);
-    }
-
-    [Theory]
-    [InlineData(StepLabels.FirstError)]
-    [InlineData(StepLabels.All)]
-    public void WrongBoxedAnswerAfterRightSteps_ResponseAndTrajectoryAreZero(StepLabels labels)
-    {
-        var s = Labelled(Completion("72", "74 + 3 = 77", "77 + 1 = 78", "78 - 5 = 73"), labels);
-        Assert.Equal([1, 1, 1, 0], s.StepTargets);
-        Assert.Equal(0, s.FinalTarget);
-        Assert.False(s.ResponseCorrect);
-        Assert.Equal("wrong", (string)s.ToJson(Problem, "p", 0)["quality"]!);
+        foreach (var labels in Enum.GetValues<StepLabels>())
+        {
+            var s = Labelled(Completion(answer, "74 + 3 = 77", "77 + 1 = 78", "78 - 5 = 73"), labels);
+            Assert.Equal([1, 1, 1, expected], s.StepTargets);
+            Assert.Equal(expected, s.FinalTarget);
+            Assert.Equal(expected == 1, s.Clean);
+            Assert.Equal(expected == 1, s.ResponseCorrect);
+            Assert.Equal(expected == 1 ? "correct" : "wrong", (string)s.ToJson(Problem, "p", 0)["quality"]!);
+        }
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ReasonFlux.Grading.Metrics;
 using ReasonFlux.IO;
 using ReasonFlux.Recipes.Options;
+using ReasonFlux.Recipes.Schema;
 using ReasonFlux.Rollout;
 using ReasonFlux.Runs;
 using ReasonFlux.Tokenizers;
@@ -39,14 +40,14 @@ public sealed class LabelRunner : StageRunner<LabelOptions>
         var stopTokens = model.StopTokenIds;
         int k = options.Samples;
         ctx.Log.Information("labelling {Model} on {Problems}: {Count} problems × {Samples} samples, labels {Labels}",
-            options.Model.Path, options.Data.Problems, problems.Count, k, options.Labels);
+            options.Model.Path, options.Data.Problems, problems.Count, k, SchemaNames.EnumName(options.Labels));
 
         var summary = new LabelSummary(problems.Count, k, options.Labels);
         var labels = new SampleLabel?[problems.Count * k];
         var pace = ProgressPace.For(ctx.Progress, labels.Length);
         void LabelOne(GeneratedCompletion c)
         {
-            int slot = Slot(c, problems.Count, k);
+            int slot = Evaluator.Slot(c, problems.Count, k);
             if (labels[slot] is not null) return;
             var problem = problems[c.PromptIndex];
             labels[slot] = SampleLabeller.Label(problem, WrittenText(model.Tokenizer, c, stopTokens), options.Labels);
@@ -109,12 +110,5 @@ public sealed class LabelRunner : StageRunner<LabelOptions>
         var ids = c.TokenIds;
         int n = c.FinishReason == FinishReason.Stop && ids.Count > 0 && stopTokens.Contains(ids[^1]) ? ids.Count - 1 : ids.Count;
         return tokenizer.Decode(ids.Take(n).ToArray(), skipSpecialTokens: false);
-    }
-
-    private static int Slot(GeneratedCompletion c, int prompts, int k)
-    {
-        if (c.PromptIndex < 0 || c.PromptIndex >= prompts || c.SampleIndex < 0 || c.SampleIndex >= k)
-            throw new InvalidOperationException($"the generator returned prompt {c.PromptIndex} sample {c.SampleIndex}, outside {prompts} prompts × {k} samples");
-        return c.PromptIndex * k + c.SampleIndex;
     }
 }
