@@ -59,11 +59,101 @@ public class LabelStageTests(ITestOutputHelper output)
             logging: { progress: plain, tensorboard: false }
         """, dir["labelled.yaml"]);
 
-    private static RunResult Run(Recipe recipe)
+    private static RunResult Run(Recipe recipe, StageRunnerRegistry? registry = null, TrainingInterrupt? interrupt = null)
     {
+        using var owned = interrupt is null ? TrainingInterrupt.CreateDetached(_ => throw new InvalidOperationException("second signal")) : null;
+        return new RecipeRunner(registry ?? TrainingStages.RegisterAll(new StageRunnerRegistry()))
+            .Run(recipe, new ResumeRequest.Fresh(), interrupt ?? owned!, new RunSettings { Interactive = false, BaseDirectory = RepoPaths.Root });
+    }
+
+    /// <summary>A label-only recipe on builtin:tiny over two problems (chains 77, 78, 73 and 11), two samples each.</summary>
+    private static Recipe LabelOnly(TempDir dir)
+    {
+        File.WriteAllText(dir["problems.jsonl"], "{\"id\": \"a\", \"problem\": \"Compute 74 + 3 + 1 - 5.\", \"answer\": \"73\"}\n{\"id\": \"b\", \"problem\": \"Compute 10 + 1.\", \"answer\": 11}\n");
+        return RecipeLoader.Parse($$"""
+            run_name: scripted
+            output_dir: "{{dir["runs"]}}"
+            stages:
+            {{LabelStage("builtin:tiny", dir["problems.jsonl"]).Replace("samples: 4", "samples: 2")}}
+            """, dir["scripted.yaml"]);
+    }
+
+    [Fact]
+    public void KnownCompletions_PromptsAsEval_LinesAndCountsAsLabelled_TheCutOneDropped()
+    {
+        using var dir = new TempDir();
+        var recipe = LabelOnly(dir);
+        string[][] script =
+        [
+            ["<think>\n74 + 3 = 77\n\n77 + 1 = 78\n\n78 - 5 = 73\n</think>\n\n\\boxed{73}", "<think>\n74 + 3 = 77\n\n77 + 1 = 79\n\n79 - 5 = 74\n</think>\n\n\\boxed{74}"],
+            ["<think>\n10 + 1 = 11\n\n11 + 1 = 12\n\n12 + 1", "<think>\n10 + 1 = 11\n</think>\n\n\\boxed{11}"],
+        ];
+        TokenScript? generator = null;
+        var registry = new StageRunnerRegistry().Register(new LabelRunner(model => generator = new TokenScript(model, (p, s) => script[p][s])));
+        Assert.Equal(0, Run(recipe, registry).ExitCode);
+
+        // Rendered as an eval stage renders them (the quickstart template, no system turn), sampled with the stage's seed.
+        var call = Assert.Single(generator!.Calls);
+        Assert.Equal(["<|im_start|>user\nCompute 74 + 3 + 1 - 5.<|im_end|>\n<|im_start|>assistant\n", "<|im_start|>user\nCompute 10 + 1.<|im_end|>\n<|im_start|>assistant\n"], call.Prompts);
+        Assert.Equal((3L, 0.7, 40, 2), (call.Sampling.Seed, call.Sampling.Temperature, call.Sampling.MaxNewTokens, call.Samples));
+
+        var output = Path.Combine(recipe.StageDirectory("label"), "output");
+        var lines = JsonlReader.ReadAll(Path.Combine(output, LabelRunner.PrmFileName)).Select(r => r.Value).ToList();
+        Assert.Equal([("a", 0), ("a", 1), ("b", 1)], lines.Select(l => ((string)l["id"]!, (int)l["sample"]!)));
+        Assert.Equal(["[1,1,1,1]", "[1,0,null,null]", "[1,1]"], lines.Select(l => l["step_targets"]!.ToJsonString()));
+        Assert.Equal(["10 + 1 = 11", "\\boxed{11}"], lines[2]["steps"]!.AsArray().Select(x => (string)x!));
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(output, LabelRunner.SummaryFileName)))!;
+        Assert.Equal((4, 3, 1, 1, 1, 0.5), ((int)summary["samples"]!, (int)summary["written"]!, (int)summary["dropped"]!,
+            (int)summary["dropped_by_reason"]!["no-think-end"]!, (int)summary["truncated"]!, (double)summary["answer_accuracy"]!));
+        Assert.Equal("{\"right\":5,\"wrong\":1,\"unlabelled\":1}", summary["step_targets"]!.ToJsonString());
+        Assert.Equal("{\"right\":2,\"wrong\":0,\"unlabelled\":1}", summary["response_targets"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Interrupted_ReturnsInterrupted_WritesNothing()
+    {
+        using var dir = new TempDir();
+        var recipe = LabelOnly(dir);
         using var interrupt = TrainingInterrupt.CreateDetached(_ => throw new InvalidOperationException("second signal"));
-        return new RecipeRunner(TrainingStages.RegisterAll(new StageRunnerRegistry()))
-            .Run(recipe, new ResumeRequest.Fresh(), interrupt, new RunSettings { Interactive = false, BaseDirectory = RepoPaths.Root });
+        var registry = new StageRunnerRegistry().Register(new LabelRunner(model => new TokenScript(model, (_, _) =>
+        {
+            // A signal arriving while the first batch is generated: the generator stops at the batch's end.
+            if (!interrupt.IsRequested) interrupt.Request(System.Runtime.InteropServices.PosixSignal.SIGTERM);
+            return "<think>\n10 + 1 = 11\n</think>\n\n\\boxed{11}";
+        })));
+        var run = Run(recipe, registry, interrupt);
+        Assert.Equal(StageOutcome.Interrupted, run.Outcome);
+        Assert.False(File.Exists(Path.Combine(recipe.StageDirectory("label"), "output", LabelRunner.PrmFileName)));
+    }
+
+    /// <summary>
+    /// Known completions with their token ids, as the rollout engine returns them: the text is tokenized with the
+    /// model's tokenizer (&lt;think&gt; and &lt;/think&gt; are its special tokens), ended by the stop token unless it is cut
+    /// (no &lt;/think&gt;), and its eval-time text decoded without special tokens.
+    /// </summary>
+    private sealed class TokenScript(ReasonFlux.Models.LanguageModel model, Func<int, int, string> script) : ReasonFlux.Training.Eval.ICompletionGenerator
+    {
+        public List<(IReadOnlyList<string> Prompts, ReasonFlux.Rollout.SamplingParams Sampling, int Samples)> Calls { get; } = [];
+
+        public IReadOnlyList<ReasonFlux.Training.Eval.GeneratedCompletion> Generate(IReadOnlyList<string> prompts, ReasonFlux.Rollout.SamplingParams sampling,
+            int samplesPerPrompt, Action<ReasonFlux.Training.Eval.GeneratedCompletion>? onFinished = null, CancellationToken cancellationToken = default)
+        {
+            Calls.Add((prompts, sampling, samplesPerPrompt));
+            var result = new List<ReasonFlux.Training.Eval.GeneratedCompletion>();
+            for (int p = 0; p < prompts.Count; p++)
+                for (int s = 0; s < samplesPerPrompt; s++)
+                {
+                    var text = script(p, s);
+                    bool cut = !text.Contains("</think>");
+                    var ids = model.Tokenizer.Encode(text).Concat(cut ? Array.Empty<int>() : new[] { model.StopTokenIds[0] }).ToArray();
+                    var c = new ReasonFlux.Training.Eval.GeneratedCompletion(p, s, model.Tokenizer.Decode(ids, skipSpecialTokens: true), ids.Length,
+                        cut ? ReasonFlux.Rollout.FinishReason.Length : ReasonFlux.Rollout.FinishReason.Stop) { TokenIds = ids };
+                    result.Add(c);
+                    onFinished?.Invoke(c);
+                }
+            cancellationToken.ThrowIfCancellationRequested();
+            return result;
+        }
     }
 
     [Fact]

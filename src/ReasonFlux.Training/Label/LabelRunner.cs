@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ReasonFlux.Grading.Metrics;
 using ReasonFlux.IO;
+using ReasonFlux.Models;
 using ReasonFlux.Recipes.Options;
 using ReasonFlux.Recipes.Schema;
 using ReasonFlux.Rollout;
@@ -21,7 +22,11 @@ namespace ReasonFlux.Training.Label;
 /// distribution it later scores, and the same recipe writes the same file. Like an eval it keeps no checkpoint: an
 /// interrupt stops it between generation batches and a resume starts again from the first problem.
 /// </summary>
-public sealed class LabelRunner : StageRunner<LabelOptions>
+/// <param name="generatorFactory">
+/// Where samples come from for a loaded policy; null: <see cref="RolloutCompletionGenerator"/>, as the eval stage.
+/// Tests give known completions (with their token ids) here.
+/// </param>
+public sealed class LabelRunner(Func<LanguageModel, ICompletionGenerator>? generatorFactory = null) : StageRunner<LabelOptions>
 {
     public const string PrmFileName = "prm.jsonl", SummaryFileName = "summary.json";
 
@@ -59,7 +64,8 @@ public sealed class LabelRunner : StageRunner<LabelOptions>
         int done = 0;
         try
         {
-            var completions = new RolloutCompletionGenerator(model).Generate(prompts, sampling, k, c =>
+            var generator = generatorFactory?.Invoke(model) ?? new RolloutCompletionGenerator(model);
+            var completions = generator.Generate(prompts, sampling, k, c =>
             {
                 LabelOne(c);
                 done++;
