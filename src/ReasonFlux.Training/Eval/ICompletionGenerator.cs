@@ -11,7 +11,7 @@ namespace ReasonFlux.Training.Eval;
 public sealed record GeneratedCompletion(int PromptIndex, int SampleIndex, string Text, int TokenCount, FinishReason FinishReason)
 {
     /// <summary>
-    /// The generated token ids, a final stop token included; empty from a source without tokens (scripted tests). A
+    /// The generated token ids, a final stop token included; empty from a source without tokens (scripted completions). A
     /// label stage decodes them with special tokens kept: builtin:tiny's &lt;think&gt; and &lt;/think&gt; are special,
     /// so <see cref="Text"/> has none.
     /// </summary>

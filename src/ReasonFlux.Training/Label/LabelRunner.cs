@@ -109,11 +109,13 @@ public sealed class LabelRunner(Func<LanguageModel, ICompletionGenerator>? gener
     /// The completion as the policy wrote it, special tokens kept but the final stop token dropped. Eval-time text skips
     /// special tokens, and builtin:tiny's &lt;think&gt; and &lt;/think&gt; are special: without them no sample could be
     /// split into trajectory and response. The steps it gives are the ones the PRM reads at eval time, where the
-    /// stripped text splits on "\n\n" into the same think steps with the boxed response last.
+    /// stripped text splits on "\n\n" into the same think steps with the boxed response last. A generator that
+    /// reports no token ids gives its text as written.
     /// </summary>
     private static string WrittenText(BpeTokenizer tokenizer, GeneratedCompletion c, IReadOnlyList<int> stopTokens)
     {
         var ids = c.TokenIds;
+        if (ids.Count == 0) return c.Text;
         int n = c.FinishReason == FinishReason.Stop && ids.Count > 0 && stopTokens.Contains(ids[^1]) ? ids.Count - 1 : ids.Count;
         return tokenizer.Decode(ids.Take(n).ToArray(), skipSpecialTokens: false);
     }
