@@ -14,6 +14,8 @@ public static class TrainingStages
         // Process rewards from a frozen ReasonFlux-PRM, and periodic evaluation during GRPO.
         registry.Register(new GrpoRunner { ProcessRewardModelFactory = PrmProcessRewardModel.Load, Evaluate = Eval.GrpoEvaluation.Evaluate });
         registry.Register(new Eval.EvalRunner(Eval.PrmCompletionScorer.Load));
+        // On-policy PRM data: the policy's own samples, every step labelled by checking it.
+        registry.Register(new Label.LabelRunner());
         registry.Register(new Prm.PrmTrainRunner());
         registry.Register(new Select.SelectRunner());
         registry.Register(new Report.ReportRunner());

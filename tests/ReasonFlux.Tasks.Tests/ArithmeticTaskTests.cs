@@ -154,4 +154,34 @@ public sealed class ArithmeticTaskTests : IDisposable
         foreach (var file in new[] { QuickstartTaskWriter.EvalFile, QuickstartTaskWriter.SftFile, QuickstartTaskWriter.PoolFile, QuickstartTaskWriter.PrmFile })
             Assert.Equal(File.ReadAllText(Path.Combine(_dir, file)), File.ReadAllText(Path.Combine(again, file)));
     }
+
+    [Fact]
+    public void Writer_PrmPolicy_WritesDistinctProblemsLast_OtherFilesUnchanged()
+    {
+        var without = Path.Combine(_dir, "without");
+        var with = Path.Combine(_dir, "with");
+        var plain = QuickstartTaskWriter.Write(without, 11, Shape, Sizes);
+        var summary = QuickstartTaskWriter.Write(with, 11, Shape, Sizes with { PrmPolicy = 25 });
+
+        Assert.False(File.Exists(Path.Combine(without, QuickstartTaskWriter.PrmProblemsFile)));
+        Assert.DoesNotContain(QuickstartTaskWriter.PrmProblemsFile, plain.Lines.Keys);
+        Assert.Equal(25, summary.Lines[QuickstartTaskWriter.PrmProblemsFile]);
+        foreach (var file in new[] { QuickstartTaskWriter.EvalFile, QuickstartTaskWriter.SftFile, QuickstartTaskWriter.GrpoFile, QuickstartTaskWriter.PoolFile, QuickstartTaskWriter.PrmFile })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(without, file)), File.ReadAllBytes(Path.Combine(with, file)));
+
+        var policy = Read(Path.Combine(with, QuickstartTaskWriter.PrmProblemsFile));
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => $"prm-policy-{i}"), policy.Select(r => (string)r["id"]!));
+        foreach (var r in policy)
+            Assert.Equal(ArithmeticProblemParser.Parse((string)r["problem"]!).Answer.ToString(System.Globalization.CultureInfo.InvariantCulture), (string)r["answer"]!);
+        var others = Read(Path.Combine(with, QuickstartTaskWriter.EvalFile)).Select(r => (string)r["problem"]!)
+            .Concat(Read(Path.Combine(with, QuickstartTaskWriter.SftFile)).Select(r => (string)r["prompt"]!))
+            .Concat(Read(Path.Combine(with, QuickstartTaskWriter.GrpoFile)).Select(r => (string)r["problem"]!))
+            .Concat(Read(Path.Combine(with, QuickstartTaskWriter.PoolFile)).Select(r => (string)r["question"]!))
+            .Concat(Read(Path.Combine(with, QuickstartTaskWriter.PrmFile)).Select(r => (string)r["question"]!)).ToHashSet();
+        var policyProblems = policy.Select(r => (string)r["problem"]!).ToList();
+        Assert.Equal(25, policyProblems.Distinct().Count());
+        Assert.DoesNotContain(policyProblems, others.Contains);
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(with, QuickstartTaskWriter.ManifestFile)))!;
+        Assert.Equal(25, (int)manifest["lines"]![QuickstartTaskWriter.PrmProblemsFile]!);
+    }
 }

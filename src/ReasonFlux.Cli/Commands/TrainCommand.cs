@@ -55,6 +55,7 @@ public static class TrainCommand
                 ReasonFlux.Recipes.Options.PrmTrainOptions o => o.Model.Device == "cpu",
                 ReasonFlux.Recipes.Options.GrpoOptions o => o.Model.Device == "cpu",
                 ReasonFlux.Recipes.Options.EvalOptions o => o.Model.Device == "cpu",
+                ReasonFlux.Recipes.Options.LabelOptions o => o.Model.Device == "cpu",
                 _ => true,
             });
             using var distributed = DistributedSetup.Join(layout, loaded.Header.Distributed, allOnCpu);

@@ -41,6 +41,7 @@ public static class RecipePlan
             PrmTrainOptions p => Supervised(p.Training, p.Data.Train, p.Data.MaxSeqLen, p.Optimizer, p.Checkpoint, recipe, Recipe.StageKeyPrefix(s.Name) + "data.train"),
             SelectOptions sel => Select(sel, recipe),
             EvalOptions e => Eval(e, recipe),
+            LabelOptions l => Label(l, recipe),
             _ => [],
         })).ToList();
 
@@ -116,6 +117,18 @@ public static class RecipePlan
             new("samples", "responses generated", samples, "problems × max(n, best_of_n)"),
             new("generated_tokens_max", "generated tokens (upper bound)", samples * e.Sampling.MaxNewTokens, "samples × max_new_tokens"),
             new("prm_scored", "responses scored by the PRM", e.BestOfN > 1 ? samples : 0, "samples when best_of_n > 1"),
+        ];
+    }
+
+    private static List<DerivedNumber> Label(LabelOptions l, Recipe recipe)
+    {
+        var problems = CountLines(l.Data.Problems, recipe, Recipe.StageKeyPrefix(l.Name) + "data.problems");
+        double? samples = problems * l.Samples;
+        return
+        [
+            new("problems", "problems sampled", problems, problems is null ? "file not present yet" : l.Data.Problems),
+            new("samples", "responses generated (each a prm.jsonl line unless dropped)", samples, "problems × samples"),
+            new("generated_tokens_max", "generated tokens (upper bound)", samples * l.Sampling.MaxNewTokens, "samples × max_new_tokens"),
         ];
     }
 

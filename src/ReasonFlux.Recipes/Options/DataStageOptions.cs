@@ -64,6 +64,10 @@ public sealed record QuickstartSizeOptions
     [ValueRange(1, 10_000_000)]
     public int Prm { get; init; } = 400;
 
+    [Doc("Problems for on-policy PRM data (prm_problems.jsonl, {id, problem, answer}, drawn after every other file's so those stay the same): a label stage samples the policy on them and labels each step by checking it; 0: not written.")]
+    [ValueRange(0, 10_000_000)]
+    public int PrmPolicy { get; init; }
+
     [Doc("Share of correct traces in the pool; the rest is half flawed (right answer), half wrong.")]
     [ValueRange(0, 1)]
     public double PoolCorrectFraction { get; init; } = 1.0 / 3;

@@ -3,7 +3,7 @@ using ReasonFlux.Recipes.Schema;
 namespace ReasonFlux.Recipes.Options;
 
 /// <summary>The kinds of stage a recipe can run (the <c>kind:</c> key).</summary>
-public enum StageKind { Data, Sft, Prm, Select, Grpo, Eval, Report }
+public enum StageKind { Data, Sft, Prm, Select, Grpo, Eval, Label, Report }
 
 /// <summary>Parameter dtype for training and inference.</summary>
 public enum ModelDType
@@ -98,6 +98,19 @@ public enum DataTask
 {
     /// <summary>Multi-step addition/subtraction chains with step-checked traces (ReasonFlux.Tasks.Arithmetic).</summary>
     Quickstart,
+}
+
+/// <summary>Which targets a label stage writes for a sampled solution (its steps are checked one by one).</summary>
+public enum StepLabels
+{
+    /// <summary>
+    /// PRM800K's convention: the think steps up to and including the first wrong one are labelled; every target after it,
+    /// the response's and the trajectory target are null (no loss term), since what follows a wrong step says nothing
+    /// new about the policy's mistake.
+    /// </summary>
+    FirstError,
+    /// <summary>Every step, the response and the trajectory target are labelled 1 or 0.</summary>
+    All,
 }
 
 /// <summary>How a select stage picks its records.</summary>

@@ -4,7 +4,7 @@ namespace ReasonFlux.Recipes.Options;
 
 /// <summary>
 /// One stage of a recipe. The concrete record (<see cref="SftOptions"/>, <see cref="PrmTrainOptions"/>,
-/// <see cref="SelectOptions"/>, <see cref="GrpoOptions"/>, <see cref="EvalOptions"/>) is chosen by the
+/// <see cref="SelectOptions"/>, <see cref="GrpoOptions"/>, <see cref="EvalOptions"/>, <see cref="LabelOptions"/>, …) is chosen by the
 /// <c>kind:</c> key; a stage runner receives it already validated.
 /// </summary>
 public abstract record StageOptions : IValidatedOptions
@@ -27,6 +27,7 @@ public abstract record StageOptions : IValidatedOptions
         StageKind.Select => typeof(SelectOptions),
         StageKind.Grpo => typeof(GrpoOptions),
         StageKind.Eval => typeof(EvalOptions),
+        StageKind.Label => typeof(LabelOptions),
         StageKind.Report => typeof(ReportOptions),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
@@ -34,11 +35,12 @@ public abstract record StageOptions : IValidatedOptions
     /// <summary>What the stage leaves in its output folder, for docs and --dry-run.</summary>
     public static string OutputDescription(StageKind kind) => kind switch
     {
-        StageKind.Data => "the generated task files: eval.jsonl, sft.jsonl, grpo.jsonl, pool.jsonl, prm.jsonl and data.json (see `reasonflux make-data --help`)",
+        StageKind.Data => "the generated task files: eval.jsonl, sft.jsonl, grpo.jsonl, pool.jsonl, prm.jsonl, prm_problems.jsonl (when sizes.prm_policy > 0) and data.json (see `reasonflux make-data --help`)",
         StageKind.Sft or StageKind.Grpo => "the trained model folder (config.json, tokenizer files, model.safetensors)",
         StageKind.Prm => "the trained PRM model folder",
         StageKind.Select => "selected.jsonl: the top_k pool records, best first, each with prm_score and with prompt/completion fields (completion = <think>trajectory</think> + response) ready for an sft stage",
         StageKind.Eval => "results.jsonl (one record per problem) and summary.json",
+        StageKind.Label => "prm.jsonl (one line per kept sample: question, steps = the think steps then the response, step_targets, final_target; a prm stage's data.train) and summary.json (counts, dropped samples, label counts, answer accuracy)",
         StageKind.Report => "report.md, report.json and the training curves as PNG files (curves/)",
         _ => "",
     };

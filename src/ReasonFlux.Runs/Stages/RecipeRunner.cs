@@ -293,6 +293,7 @@ public sealed class RecipeRunner(StageRunnerRegistry registry)
         PrmTrainOptions p => (p.Checkpoint, p.Logging),
         SelectOptions s => (null, s.Logging),
         EvalOptions e => (null, e.Logging),
+        LabelOptions l => (null, l.Logging),
         DataStageOptions d => (null, d.Logging),
         ReportOptions r => (null, r.Logging),
         _ => (null, new LoggingOptions()),

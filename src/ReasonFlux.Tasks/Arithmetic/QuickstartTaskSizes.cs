@@ -18,6 +18,12 @@ public sealed record QuickstartTaskSizes
     /// <summary>Problems of the PRM training set (prm.jsonl); each gets one trace of every quality.</summary>
     public int Prm { get; init; } = 800;
 
+    /// <summary>
+    /// Problems for on-policy PRM data (prm_problems.jsonl, {id, problem, answer}): a label stage samples the policy on
+    /// them and labels every step by checking it; 0: the file is not written.
+    /// </summary>
+    public int PrmPolicy { get; init; }
+
     /// <summary>Share of the pool written correctly; the rest is split evenly between flawed and wrong traces.</summary>
     public double PoolCorrectFraction { get; init; } = 1.0 / 3;
 
@@ -25,6 +31,7 @@ public sealed record QuickstartTaskSizes
     {
         foreach (var (name, value) in new[] { ("sft", Sft), ("grpo", Grpo), ("eval", Eval), ("pool", Pool), ("prm", Prm) })
             if (value < 1) throw new ArgumentException($"{name} is {value}; every split needs at least one problem");
+        if (PrmPolicy < 0) throw new ArgumentException($"prm_policy is {PrmPolicy}; it must be at least 0 (0: no prm_problems.jsonl)");
         if (!(PoolCorrectFraction >= 0 && PoolCorrectFraction <= 1))
             throw new ArgumentException($"pool_correct_fraction is {PoolCorrectFraction}; it must be in [0, 1]");
     }

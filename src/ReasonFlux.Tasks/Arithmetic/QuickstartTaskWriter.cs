@@ -17,6 +17,8 @@ public sealed record QuickstartTaskSummary(string Directory, IReadOnlyDictionary
 /// <item>prm.jsonl — {question, steps, step_targets, final_target, quality}: per problem one correct, one flawed and one
 /// wrong trace; steps are the trajectory steps then the boxed response, labelled by <see cref="StepChecker"/>; the
 /// response's label and final_target are 1 only for a trace whose every step and answer are right</item>
+/// <item>prm_problems.jsonl — {id, problem, answer} for on-policy PRM data (a label stage samples the policy on them),
+/// only when <see cref="QuickstartTaskSizes.PrmPolicy"/> is above 0</item>
 /// <item>data.json — the seed, shape, sizes and counts</item>
 /// </list>
 /// The PRM's steps end with the response because the scorer reads the last separator, the one after the answer, as
@@ -25,7 +27,7 @@ public sealed record QuickstartTaskSummary(string Directory, IReadOnlyDictionary
 public static class QuickstartTaskWriter
 {
     public const string EvalFile = "eval.jsonl", SftFile = "sft.jsonl", GrpoFile = "grpo.jsonl", PoolFile = "pool.jsonl",
-        PrmFile = "prm.jsonl", ManifestFile = "data.json";
+        PrmFile = "prm.jsonl", PrmProblemsFile = "prm_problems.jsonl", ManifestFile = "data.json";
 
     public static QuickstartTaskSummary Write(string directory, long seed, ArithmeticTaskShape shape, QuickstartTaskSizes sizes)
     {
@@ -60,6 +62,13 @@ public static class QuickstartTaskWriter
 
         var prm = problems.Take(sizes.Prm).SelectMany(p => Enum.GetValues<TraceQuality>().Select(q => traces.Write(p, q))).ToList();
         lines[PrmFile] = WriteAll(directory, PrmFile, prm.Select(PrmRecord));
+
+        // Drawn after every other split, so adding them leaves the other files as they were for this seed.
+        if (sizes.PrmPolicy > 0)
+        {
+            var prmPolicy = problems.Take(sizes.PrmPolicy);
+            lines[PrmProblemsFile] = WriteAll(directory, PrmProblemsFile, prmPolicy.Select((p, i) => Reference(p, $"prm-policy-{i}")));
+        }
 
         var counts = Enum.GetValues<TraceQuality>().ToDictionary(q => q, q => pool.Count(t => t.Quality == q));
         var manifest = new JsonObject

@@ -3,6 +3,7 @@ using ReasonFlux.IO;
 using ReasonFlux.Recipes;
 using ReasonFlux.Recipes.Options;
 using ReasonFlux.Training.Grpo;
+using ReasonFlux.Training.Label;
 using ReasonFlux.Training.Prm;
 using ReasonFlux.Training.Select;
 using ReasonFlux.Training.Sft;
@@ -69,6 +70,9 @@ public static class RecipeDataCheck
             case SelectOptions sel:
                 var keys = new SelectionKeys(sel.Data.QuestionKey, sel.Data.TrajectoryKey, sel.Data.ResponseKey);
                 yield return ("data.pool", sel.Data.Pool, r => SelectionPool.ToItem(r, keys, sel.Prm.StepSeparator));
+                break;
+            case LabelOptions l:
+                yield return ("data.problems", l.Data.Problems, r => LabelProblems.Read(r, l.Task));
                 break;
             case EvalOptions e when BenchmarkNames.IsFile(e.Benchmark):
                 yield return ("benchmark", e.Benchmark, r => BenchmarkDataset.ReadItem(r));

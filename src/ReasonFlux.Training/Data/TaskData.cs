@@ -30,6 +30,7 @@ public static class TaskData
         Eval = s.Eval,
         Pool = s.Pool,
         Prm = s.Prm,
+        PrmPolicy = s.PrmPolicy,
         PoolCorrectFraction = s.PoolCorrectFraction,
     };
 }

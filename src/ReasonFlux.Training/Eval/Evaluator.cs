@@ -132,7 +132,8 @@ public sealed class Evaluator
         return result;
     }
 
-    private static int Slot(GeneratedCompletion c, int prompts, int k)
+    /// <summary>Where completion <paramref name="c"/> goes among prompts × k, ordered by (prompt, sample); a generator's bad index is an error.</summary>
+    internal static int Slot(GeneratedCompletion c, int prompts, int k)
     {
         if (c.PromptIndex < 0 || c.PromptIndex >= prompts || c.SampleIndex < 0 || c.SampleIndex >= k)
             throw new InvalidOperationException($"the generator returned prompt {c.PromptIndex} sample {c.SampleIndex}, outside {prompts} prompts × {k} samples");

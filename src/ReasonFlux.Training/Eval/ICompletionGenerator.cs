@@ -8,7 +8,15 @@ namespace ReasonFlux.Training.Eval;
 /// <param name="Text">The decoded response without special tokens.</param>
 /// <param name="TokenCount">Generated tokens, including a final stop token.</param>
 /// <param name="FinishReason">Stop (a stop token or string) or Length (max_new_tokens reached: truncated).</param>
-public sealed record GeneratedCompletion(int PromptIndex, int SampleIndex, string Text, int TokenCount, FinishReason FinishReason);
+public sealed record GeneratedCompletion(int PromptIndex, int SampleIndex, string Text, int TokenCount, FinishReason FinishReason)
+{
+    /// <summary>
+    /// The generated token ids, a final stop token included; empty from a source without tokens (scripted completions). A
+    /// label stage decodes them with special tokens kept: builtin:tiny's &lt;think&gt; and &lt;/think&gt; are special,
+    /// so <see cref="Text"/> has none.
+    /// </summary>
+    public IReadOnlyList<int> TokenIds { get; init; } = [];
+}
 
 /// <summary>
 /// The generation step of <see cref="Evaluator"/>: a policy behind <see cref="RolloutCompletionGenerator"/>, or a

@@ -29,5 +29,5 @@ public sealed class RolloutCompletionGenerator(LanguageModel model, RolloutEngin
     }
 
     private GeneratedCompletion Convert(Completion c) =>
-        new(c.PromptIndex, c.SampleIndex, c.Text ?? model.Tokenizer.Decode(c.TokenIds, skipSpecialTokens: true), c.TokenIds.Length, c.FinishReason);
+        new(c.PromptIndex, c.SampleIndex, c.Text ?? model.Tokenizer.Decode(c.TokenIds, skipSpecialTokens: true), c.TokenIds.Length, c.FinishReason) { TokenIds = c.TokenIds };
 }
