@@ -99,36 +99,67 @@ public class StepEndReadoutTests
     }
 
     [Fact]
-    public void ScoreAt_TokenLikelihood_IsTheHeadOverTheHiddenStateAndTheCausalLmsLogProbability()
+    public void Encode_StepMinLikelihood_StartsEachWindowAtItsSegmentsFirstToken()
+    {
+        using var dir = new TempDir();
+        var (_, t) = TinyBase(dir);
+        foreach (var readout in new[] { StepEnd with { StepMinLikelihood = true }, PrmReadout.Paper with { StepMinLikelihood = true } })
+        {
+            var input = Encoder(t, readout).Encode(Sample);
+            Assert.NotNull(input.SegmentStarts);
+            string[] segments = ["74 + 3 = 77", "77 + 1 = 78", "\\boxed{78}"];
+            for (int i = 0; i < segments.Length; i++)
+            {
+                var window = t.Tokenizer.Decode(input.InputIds[input.SegmentStarts![i]..(input.SegmentPositions[i] + 1)]);
+                // Read at the step's end the window is the step; read at the separator it ends with the separator.
+                Assert.StartsWith(segments[i], window);
+                Assert.Equal(readout.At == PrmReadPosition.StepEnd ? segments[i] : segments[i] + "<extra_0>", window);
+            }
+        }
+        Assert.Null(Encoder(t, StepEnd).Encode(Sample).SegmentStarts);
+    }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void ScoreAt_LikelihoodInputs_AreTheHeadOverTheHiddenStateAndTheCausalLmsLogProbabilities(bool token, bool stepMin)
     {
         using var dir = new TempDir();
         var (baseDir, t) = TinyBase(dir);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var (module, _) = PrmModelFolder.Create(baseDir, PrmHead.TwoClass, StepEnd, ScalarType.Float32, Device.CPU, seed: 5);
+        var readout = StepEnd with { TokenLikelihood = token, StepMinLikelihood = stepMin };
+        var (module, _) = PrmModelFolder.Create(baseDir, PrmHead.TwoClass, readout, ScalarType.Float32, Device.CPU, seed: 5);
         using var prm = (Qwen2ForProcessRewardModel)module;
         using var lm = PretrainedModel.LoadCausalLM(baseDir);
-        var input = Encoder(t, StepEnd).Encode(Sample);
+        var input = Encoder(t, readout).Encode(Sample);
         var ids = tensor(input.InputIds.Select(x => (long)x).ToArray(), [1, input.InputIds.Length]);
         var hidden = prm.Model.forward(ids);
-        var got = prm.ScoreAt(hidden, ids, input.SegmentPositions.Select(p => (long)p).ToArray()).ToFloatArray();
+        var got = prm.ScoreAt(hidden, ids, input.SegmentPositions.Select(p => (long)p).ToArray(), input.SegmentStarts?.Select(p => (long)p).ToArray()).ToFloatArray();
 
         // The same numbers by hand: the causal LM's log-softmax at t − 1, then Linear → ReLU → Linear on the host.
         var p = prm.named_parameters().ToDictionary(x => x.Name, x => x.Parameter.ToFloatArray());
         var logProbs = lm.forward(ids).log_softmax(-1).ToFloatArray();
         var states = hidden.ToFloatArray();
-        int h = prm.Config.HiddenSize, v = prm.Config.VocabSize;
-        Assert.Equal(h * (h + 2), p["score.0.weight"].Length);
+        int h = prm.Config.HiddenSize, v = prm.Config.VocabSize, inputs = h + (token ? 2 : 0) + (stepMin ? 2 : 0);
+        Assert.Equal(h * inputs, p["score.0.weight"].Length);
+        double LogProb(int at) => logProbs[(at - 1) * v + input.InputIds[at]];
         for (int k = 0; k < input.SegmentPositions.Length; k++)
         {
             int r = input.SegmentPositions[k];
-            double lp = logProbs[(r - 1) * v + input.InputIds[r]];
-            var x = states.AsSpan(r * h, h).ToArray().Select(f => (double)f).Append(Math.Max(lp, -20) / 5).Append(Math.Exp(lp)).ToArray();
+            var x = states.AsSpan(r * h, h).ToArray().Select(f => (double)f).ToList();
+            if (token) x.AddRange([Math.Max(LogProb(r), -20) / 5, Math.Exp(LogProb(r))]);
+            if (stepMin)
+            {
+                double lowest = Enumerable.Range(input.SegmentStarts![k], r - input.SegmentStarts[k] + 1).Min(LogProb);
+                x.AddRange([Math.Max(lowest, -20) / 5, Math.Exp(lowest)]);
+            }
             var z = new double[h];
             for (int i = 0; i < h; i++)
             {
                 double s = p["score.0.bias"][i];
-                for (int j = 0; j < h + 2; j++) s += p["score.0.weight"][i * (h + 2) + j] * x[j];
+                for (int j = 0; j < inputs; j++) s += p["score.0.weight"][i * inputs + j] * x[j];
                 z[i] = Math.Max(0, s);
             }
             for (int c = 0; c < 2; c++)
@@ -212,6 +243,32 @@ public class StepEndReadoutTests
         lines[at] = lines[at][..(lines[at].Length - lines[at].TrimStart().Length)] + replacement;
         var e = Assert.Throws<RecipeException>(() => Recipes.Parse(dir, string.Join('\n', lines)));
         Assert.Contains(key, e.Message);
+    }
+
+    [Fact]
+    public void Readout_RoundTripsThroughConfigJson_AndAFolderWithoutItReadsAsThePaper()
+    {
+        var readout = StepEnd with { StepMinLikelihood = true };
+        var config = readout.WriteTo(new JsonObject { ["hidden_size"] = 64 });
+        Assert.Equal(64, (int)config["hidden_size"]!);
+        Assert.Equal(readout, PrmReadout.FromConfig(config, "c.json"));
+        Assert.Equal(PrmReadout.Paper, PrmReadout.FromConfig(new JsonObject { ["hidden_size"] = 64 }, "c.json"));
+        Assert.False(PrmReadout.Paper.WriteTo(config).ContainsKey(PrmReadout.ConfigKey));
+    }
+
+    [Theory]
+    [InlineData("""{"at": "middle"}""", "reasonflux_readout.at")]
+    [InlineData("""{"token_likelihood": "yes"}""", "reasonflux_readout.token_likelihood")]
+    [InlineData("""{"step_min_likelihood": 1}""", "reasonflux_readout.step_min_likelihood")]
+    [InlineData("""{"separator_shown_as": ""}""", "reasonflux_readout.separator_shown_as")]
+    [InlineData("""{"read_at": "step_end"}""", "read_at")]
+    [InlineData("""[1]""", "must be an object")]
+    public void Readout_BadConfigValue_FailsNamingFileAndKey(string value, string expected)
+    {
+        var config = new JsonObject { [PrmReadout.ConfigKey] = JsonNode.Parse(value) };
+        var e = Assert.Throws<InvalidDataException>(() => PrmReadout.FromConfig(config, "m/config.json"));
+        Assert.StartsWith("m/config.json", e.Message);
+        Assert.Contains(expected, e.Message);
     }
 
     private static float[] FloatsOf(SafetensorsCheckpoint checkpoint, string name)
