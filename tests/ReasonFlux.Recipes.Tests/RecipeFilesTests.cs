@@ -34,7 +34,7 @@ public class RecipeFilesTests
     {
         var recipe = RecipeLoader.Load(Path.Combine(RepoPaths.Recipes, "quickstart.yaml"));
         Assert.Empty(RecipeFileCheck.FindMissing(recipe, RepoPaths.Root));
-        Assert.Equal([StageKind.Data, StageKind.Sft, StageKind.Prm, StageKind.Select, StageKind.Select, StageKind.Sft, StageKind.Sft,
+        Assert.Equal([StageKind.Data, StageKind.Sft, StageKind.Label, StageKind.Prm, StageKind.Select, StageKind.Select, StageKind.Sft, StageKind.Sft,
             StageKind.Grpo, StageKind.Grpo, StageKind.Eval, StageKind.Eval, StageKind.Eval, StageKind.Eval, StageKind.Eval, StageKind.Report],
             recipe.Stages.Select(s => s.Kind));
     }
