@@ -16,7 +16,7 @@ public class QuickstartRecipeTests
     /// <summary>One operation with a one-digit operand on values up to 99: the shortest traces.</summary>
     private const int MaxValue = 99;
 
-    private static readonly string[] ChatTemplateStages = ["sft", "sft_topk", "sft_random", "grpo", "grpo_prm", "eval_sft", "eval_sft_topk", "eval_sft_random", "eval_grpo", "eval_grpo_prm"];
+    private static readonly string[] ChatTemplateStages = ["sft", "label", "sft_topk", "sft_random", "grpo", "grpo_prm", "eval_sft", "eval_sft_topk", "eval_sft_random", "eval_grpo", "eval_grpo_prm"];
 
     private static List<string> Shortened(TempDir dir)
     {
@@ -26,7 +26,7 @@ public class QuickstartRecipeTests
             $"output_dir={dir.Path}",
             "data.problems.min_operations=1", "data.problems.max_operations=1", "data.problems.min_operand=1",
             "data.problems.max_operand=9", $"data.problems.max_value={MaxValue}",
-            "data.sizes.sft=400", "data.sizes.grpo=32", "data.sizes.eval=24", "data.sizes.pool=48", "data.sizes.prm=16",
+            "data.sizes.sft=400", "data.sizes.grpo=32", "data.sizes.eval=24", "data.sizes.pool=48", "data.sizes.prm=16", "data.sizes.prm_policy=16", "label.samples=2",
             "sft.training.steps=100", "sft.optimizer.lr=6.0e-3", "prm.training.steps=4",
             "select_prm.top_k=16", "select_random.top_k=16", "sft_topk.training.steps=2", "sft_random.training.steps=2",
             "grpo.training.steps=1", "grpo_prm.training.steps=1", "grpo.rollout.prompts_per_step=2", "grpo_prm.rollout.prompts_per_step=2",
@@ -50,7 +50,9 @@ public class QuickstartRecipeTests
         Assert.Equal(recipe.Stages.Select(s => s.Name), result.CompletedStages);
 
         string Output(string stage, string file) => Path.Combine(recipe.StageDirectory(stage), "output", file);
-        foreach (var file in new[] { "eval.jsonl", "sft.jsonl", "grpo.jsonl", "pool.jsonl", "prm.jsonl", "data.json" }) Assert.True(File.Exists(Output("data", file)), file);
+        foreach (var file in new[] { "eval.jsonl", "sft.jsonl", "grpo.jsonl", "pool.jsonl", "prm.jsonl", "prm_problems.jsonl", "data.json" }) Assert.True(File.Exists(Output("data", file)), file);
+        Assert.True(File.Exists(Output("label", "summary.json")));
+        Assert.NotEmpty(File.ReadLines(Output("label", "prm.jsonl")));
         foreach (var model in new[] { "sft", "prm", "sft_topk", "sft_random", "grpo", "grpo_prm" }) Assert.True(File.Exists(Output(model, "config.json")), model);
         foreach (var select in new[] { "select_prm", "select_random" }) Assert.Equal(16, File.ReadLines(Output(select, "selected.jsonl")).Count());
         foreach (var eval in new[] { "eval_sft", "eval_sft_topk", "eval_sft_random", "eval_grpo", "eval_grpo_prm" }) Assert.True(File.Exists(Output(eval, "summary.json")), eval);
