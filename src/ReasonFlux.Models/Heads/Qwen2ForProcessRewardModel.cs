@@ -45,7 +45,7 @@ public sealed class Qwen2ForProcessRewardModel : nn.Module, IQwen2Backbone
         var picked = flat.index_select(0, tensor(flatPositions, [flatPositions.Length], hidden.device));
         if (_lmHead is null) return _score.forward(picked).MoveToOuterDisposeScope();
         var features = new List<Tensor> { picked };
-        if (Readout.TokenLikelihood) features.Add(LikelihoodFeatures(TokenLogProbs(flat, inputIds, flatPositions)));
+        if (Readout.TokenLikelihood) features.Add(LikelihoodFeatures(TokenLogProbs(flat, inputIds, flatPositions), picked.dtype));
         if (Readout.StepMinLikelihood)
         {
             if (flatStarts is null || flatStarts.Length != flatPositions.Length)
@@ -56,9 +56,9 @@ public sealed class Qwen2ForProcessRewardModel : nn.Module, IQwen2Backbone
             for (int n = 0; n < flatPositions.Length; n++)
                 for (int w = 0; w < width; w++) window[n * width + w] = Math.Min(flatStarts[n] + w, flatPositions[n]);
             var lowest = TokenLogProbs(flat, inputIds, window).view(flatPositions.Length, width).min(1).values;
-            features.Add(LikelihoodFeatures(lowest));
+            features.Add(LikelihoodFeatures(lowest, picked.dtype));
         }
-        return _score.forward(cat([features[0], .. features.Skip(1).Select(f => f.to(picked.dtype))], 1)).MoveToOuterDisposeScope();
+        return _score.forward(cat(features, 1)).MoveToOuterDisposeScope();
     }
 
     /// <summary>log p(token at t | the tokens before it) [N] in fp32, from the hidden state at t − 1.</summary>
@@ -70,7 +70,8 @@ public sealed class Qwen2ForProcessRewardModel : nn.Module, IQwen2Backbone
         return nn.functional.lm_head_logprobs(previous, _lmHead!.Weight, tokens);
     }
 
-    private static Tensor LikelihoodFeatures(Tensor logp) => stack([logp.clamp_min(-20.0).div(5.0), logp.exp()], 1);
+    /// <summary>[max(log p, −20) / 5, p] [N, 2] in the hidden states' dtype.</summary>
+    private static Tensor LikelihoodFeatures(Tensor logp, ScalarType dtype) => stack([logp.clamp_min(-20.0).div(5.0), logp.exp()], 1).to(dtype);
 
     /// <summary>Class logits [B, T, 2] for every token (a head without the token likelihood: one that has it reads chosen positions, <see cref="ScoreAt"/>).</summary>
     public Tensor forward(Tensor inputIds, Tensor? attentionMask = null)

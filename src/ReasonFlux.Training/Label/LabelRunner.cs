@@ -116,7 +116,7 @@ public sealed class LabelRunner(Func<LanguageModel, ICompletionGenerator>? gener
     {
         var ids = c.TokenIds;
         if (ids.Count == 0) return c.Text;
-        int n = c.FinishReason == FinishReason.Stop && ids.Count > 0 && stopTokens.Contains(ids[^1]) ? ids.Count - 1 : ids.Count;
+        int n = c.FinishReason == FinishReason.Stop && stopTokens.Contains(ids[^1]) ? ids.Count - 1 : ids.Count;
         return tokenizer.Decode(ids.Take(n).ToArray(), skipSpecialTokens: false);
     }
 }

@@ -34,7 +34,8 @@ public sealed class PrmObjective(PrmLossOptions options, int padTokenId, Device 
         var hidden = prm.Model.forward(ids, mask);
         // Rows read: every step separator of every example, then each example's final position.
         var rows = new List<long>();
-        var starts = new List<long>();
+        // Segment starts, for a head that reads a step's lowest token likelihood (every example has them then, or none does).
+        var starts = batch[0].StepStarts is null ? null : new List<long>();
         var targets = new List<float>();
         var weights = new List<float>();
         for (int b = 0; b < batch.Count; b++)
@@ -43,7 +44,7 @@ public sealed class PrmObjective(PrmLossOptions options, int padTokenId, Device 
             for (int i = 0; i < e.StepPositions.Length; i++)
             {
                 rows.Add((long)b * width + e.StepPositions[i]);
-                if (e.StepStarts is { } s) starts.Add((long)b * width + s[i]);
+                starts?.Add((long)b * width + e.StepStarts![i]);
                 targets.Add(e.StepTargets[i]);
                 weights.Add(1f / e.StepPositions.Length);
             }
@@ -53,11 +54,11 @@ public sealed class PrmObjective(PrmLossOptions options, int padTokenId, Device 
         {
             if (batch[b].FinalTarget is not { } final) continue;
             rows.Add((long)b * width + batch[b].FinalPosition);
-            if (batch[b].StepStarts is not null) starts.Add((long)b * width + batch[b].FinalStart);
+            starts?.Add((long)b * width + batch[b].FinalStart);
             targets.Add(final);
         }
         int finals = rows.Count - steps;
-        var logp = prm.ScoreAt(hidden, ids, rows.ToArray(), starts.Count == rows.Count ? starts.ToArray() : null).to(ScalarType.Float32).log_softmax(-1);
+        var logp = prm.ScoreAt(hidden, ids, rows.ToArray(), starts?.ToArray()).to(ScalarType.Float32).log_softmax(-1);
         var perRow = RowLoss(logp.select(1, 1), logp.select(1, 0), tensor(targets.ToArray(), [targets.Count], device));
         var stepTerm = perRow.narrow(0, 0, steps).mul(tensor(weights.ToArray(), [steps], device)).sum();
         var finalTerm = perRow.narrow(0, steps, finals).sum();
